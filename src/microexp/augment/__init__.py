@@ -1,0 +1,1 @@
+"""Data augmentation: class-conditional GAN optical flows, AU-driven face animation, super-resolution."""

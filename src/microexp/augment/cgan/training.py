@@ -1,0 +1,140 @@
+"""Adversarial training of the conditional DC-GAN (paper 004 §3.4) and class-conditional sampling.
+
+Flows enter and leave in ``[0, 1]`` (the composite's per-image min–max scaling); the networks work
+in ``[-1, 1]`` to match the generator's tanh.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from ...errors import DataError
+from .networks import FlowDiscriminator, FlowGenerator
+
+#: Adam learning rate of the GAN (paper 004 §3.4: "learning rate = 0.002").
+PAPER_LEARNING_RATE = 0.002
+#: Adam β1 (paper 004 §3.4: "0.5 momentum parameter").
+PAPER_BETA1 = 0.5
+#: Latent size: paper 004 does not state it; 100 is the DC-GAN convention.
+DEFAULT_LATENT_DIM = 100
+
+
+@dataclass
+class GANConfig:
+    """Hyper-parameters of one GAN fit; all of them enter the cache key."""
+
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = PAPER_LEARNING_RATE
+    beta1: float = PAPER_BETA1
+    latent_dim: int = DEFAULT_LATENT_DIM
+    generator_width: int = 64
+    discriminator_width: int = 32
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class FlowGAN:
+    """A trained generator with what is needed to sample from it."""
+
+    generator: FlowGenerator
+    num_classes: int
+    config: GANConfig
+    history: list[dict] = field(default_factory=list)
+
+    @torch.no_grad()
+    def sample(self, labels: np.ndarray, seed: int = 0) -> np.ndarray:
+        """Flows ``(len(labels), C, S, S)`` float32 in [0, 1], one per requested class index."""
+        labels = np.asarray(labels, dtype=np.int64)
+        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+            raise DataError(f"class indices must lie in [0, {self.num_classes}); got {sorted(set(labels.tolist()))}")
+        gen = torch.Generator().manual_seed(int(seed))
+        latent = torch.randn(len(labels), self.config.latent_dim, generator=gen)
+        self.generator.eval()
+        out = self.generator(latent, torch.from_numpy(labels))
+        return ((out.numpy() + 1.0) / 2.0).clip(0.0, 1.0).astype(np.float32)
+
+
+def check_flows(flows: np.ndarray, labels: np.ndarray) -> None:
+    if flows.ndim != 4 or flows.shape[2] != flows.shape[3]:
+        raise DataError(f"flows must be (N, C, S, S); got shape {flows.shape}")
+    if len(flows) != len(labels):
+        raise DataError(f"{len(flows)} flows but {len(labels)} labels")
+    if not np.isfinite(flows).all():
+        raise DataError("flows contain NaN or inf")
+
+
+def train_flow_gan(flows: np.ndarray, labels: np.ndarray, num_classes: int, config: GANConfig | None = None,
+                   seed: int = 0) -> FlowGAN:
+    """Fit the conditional DC-GAN on ``flows`` ``(N, C, S, S)`` in [0, 1] with class indices ``labels``."""
+    config = config or GANConfig()
+    flows = np.asarray(flows, dtype=np.float32)
+    labels = np.asarray(labels, dtype=np.int64)
+    check_flows(flows, labels)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    n, channels, size, _ = flows.shape
+    gen = FlowGenerator(num_classes, config.latent_dim, size, channels, config.generator_width)
+    disc = FlowDiscriminator(num_classes, size, channels, config.discriminator_width)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr, betas=(config.beta1, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr, betas=(config.beta1, 0.999))
+    loss = nn.CrossEntropyLoss()  # softmax over {fake, real}: R in eq. 2
+    real_x = torch.from_numpy(flows * 2.0 - 1.0)
+    real_y = torch.from_numpy(labels)
+    history: list[dict] = []
+    batch = min(config.batch_size, n)
+    for epoch in range(config.epochs):
+        order = rng.permutation(n)
+        d_sum = g_sum = 0.0
+        steps = 0
+        for start in range(0, n - batch + 1, batch):
+            idx = torch.from_numpy(order[start:start + batch])
+            xb, yb = real_x[idx], real_y[idx]
+            gen.train()
+            fake_y = torch.from_numpy(rng.integers(0, num_classes, len(idx)))
+            fake_x = gen(torch.randn(len(idx), config.latent_dim), fake_y)
+            ones = torch.ones(len(idx), dtype=torch.long)
+            zeros = torch.zeros(len(idx), dtype=torch.long)
+
+            opt_d.zero_grad()
+            d_loss = loss(disc(xb, yb), ones) + loss(disc(fake_x.detach(), fake_y), zeros)
+            d_loss.backward()
+            opt_d.step()
+
+            opt_g.zero_grad()
+            g_loss = loss(disc(fake_x, fake_y), ones)
+            g_loss.backward()
+            opt_g.step()
+            d_sum += d_loss.item()
+            g_sum += g_loss.item()
+            steps += 1
+        history.append({"epoch": epoch, "d_loss": d_sum / max(steps, 1), "g_loss": g_sum / max(steps, 1)})
+    gen.eval()
+    return FlowGAN(gen, num_classes, config, history)
+
+
+def save_generator(gan: FlowGAN, path) -> None:
+    import io
+
+    from ...io import atomic_write_bytes
+
+    buf = io.BytesIO()
+    g = gan.generator
+    torch.save({"state_dict": g.state_dict(), "num_classes": gan.num_classes, "config": gan.config.as_dict(),
+                "image_size": g.image_size, "channels": g.to_flow[0].out_channels, "history": gan.history}, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_generator(path) -> FlowGAN:
+    blob = torch.load(path, map_location="cpu", weights_only=False)
+    config = GANConfig(**blob["config"])
+    gen = FlowGenerator(blob["num_classes"], config.latent_dim, blob["image_size"], blob["channels"],
+                        config.generator_width)
+    gen.load_state_dict(blob["state_dict"])
+    gen.eval()
+    return FlowGAN(gen, blob["num_classes"], config, blob.get("history", []))

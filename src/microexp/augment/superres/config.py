@@ -1,0 +1,100 @@
+"""One configuration of a super-resolution experiment, and the generator it builds."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ...errors import ConfigError, DataError
+
+GENERATORS = ("rrdbnet", "srresnet")
+
+
+@dataclass
+class SRConfig:
+    """Architecture and schedule. Defaults are a CPU-sized ESRGAN (paper sizes in comments)."""
+
+    arch: str = "rrdbnet"
+    n_features: int = 32          # ESRGAN: 64
+    n_blocks: int = 2             # ESRGAN: 23 RRDBs; SRGAN: 16 residual blocks
+    growth: int = 16              # ESRGAN: 32 (RRDBNet only)
+    upsampler: str = "pixelshuffle"  # ESRGAN: "nearest" (RRDBNet only)
+    global_residual: bool = True  # add bicubic(LR) to the output (not in the papers)
+    scale: int = 4                # paper 000: ×4, 32 → 128
+    # data
+    patch_lr: int = 16            # LR patch side; the HR patch is scale × larger
+    batch_size: int = 16
+    lr_variants: int = 4          # degradations drawn per face (median blur is random)
+    # phase 1: L1 pre-training (the PSNR-oriented model)
+    pretrain_iters: int = 3000
+    pretrain_lr: float = 2e-4     # ESRGAN: 2e-4
+    # phase 2: adversarial fine-tuning (ESRGAN)
+    gan_iters: int = 600
+    gan_lr: float = 1e-4          # ESRGAN: 1e-4
+    d_features: int = 32          # ESRGAN: 64
+    pixel_weight: float = 1e-2    # ESRGAN η
+    adversarial_weight: float = 5e-3  # ESRGAN λ
+    perceptual_weight: float = 1.0
+    vgg_weights: str | None = None  # VGG19 state_dict file; else discriminator feature matching
+    # bookkeeping
+    iters_per_epoch: int = 250    # a checkpoint and a sample grid every so many iterations
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SRConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown super-resolution settings: {', '.join(sorted(unknown))}")
+        cfg = cls(**data)
+        if cfg.arch not in GENERATORS:
+            raise ConfigError(f"unknown generator {cfg.arch!r}; known: {', '.join(GENERATORS)}")
+        return cfg
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_generator(cfg: SRConfig) -> nn.Module:
+    if cfg.arch == "rrdbnet":
+        from .rrdbnet import RRDBNet
+
+        return RRDBNet(n_features=cfg.n_features, n_blocks=cfg.n_blocks, growth=cfg.growth, scale=cfg.scale,
+                       global_residual=cfg.global_residual, upsampler=cfg.upsampler)
+    if cfg.arch == "srresnet":
+        from .srresnet import SRResNet
+
+        return SRResNet(n_features=cfg.n_features, n_blocks=cfg.n_blocks, scale=cfg.scale,
+                        global_residual=cfg.global_residual)
+    raise ConfigError(f"unknown generator {cfg.arch!r}; known: {', '.join(GENERATORS)}")
+
+
+def generator_bytes(generator: nn.Module, cfg: SRConfig) -> bytes:
+    """A self-describing generator file: its config and weights (loadable with weights_only=True)."""
+    import io
+
+    buf = io.BytesIO()
+    torch.save({"format": "microexp-sr-generator/1", "config": cfg.to_dict(),
+                "state_dict": {k: v.detach().cpu() for k, v in generator.state_dict().items()}}, buf)
+    return buf.getvalue()
+
+
+def load_generator(path: str | Path) -> tuple[nn.Module, SRConfig]:
+    """Generator (eval mode) and its config from a file written by :func:`generator_bytes` or a
+    training checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("super-resolution model file is missing", path)
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise DataError(f"cannot read super-resolution model ({type(exc).__name__}: {exc})", path) from exc
+    if not isinstance(blob, dict) or "config" not in blob or ("state_dict" not in blob and "generator" not in blob):
+        raise DataError("not a microexp super-resolution model (no config / weights)", path)
+    cfg = SRConfig.from_dict(blob["config"])
+    gen = build_generator(cfg)
+    gen.load_state_dict(blob.get("state_dict", blob.get("generator")))
+    gen.eval()
+    return gen, cfg

@@ -1,0 +1,92 @@
+"""Atomic writes and checked reads: a crash never leaves a half-written result behind."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import DataError
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _json_default(obj: Any):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def atomic_write_image(path: str | Path, image: np.ndarray) -> Path:
+    """Encode ``image`` (RGB or grayscale uint8) by the file's extension and write it atomically."""
+    import cv2
+
+    path = Path(path)
+    img = np.asarray(image)
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(path.suffix or ".png", img)
+    if not ok:
+        raise DataError("could not encode image", path)
+    return atomic_write_bytes(path, buf.tobytes())
+
+
+def atomic_write_npz(path: str | Path, **arrays: np.ndarray) -> Path:
+    import io as _io
+
+    buf = _io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def read_image(path: str | Path, mode: str = "rgb", row: int | None = None) -> np.ndarray:
+    """Read an image as uint8 RGB (``mode='rgb'``) or grayscale (``mode='gray'``).
+
+    Raises :class:`DataError` naming the file (and row) when it is missing or unreadable.
+    """
+    import cv2
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("image file is missing", path, row)
+    data = np.fromfile(str(path), dtype=np.uint8)
+    flag = cv2.IMREAD_GRAYSCALE if mode == "gray" else cv2.IMREAD_COLOR
+    img = cv2.imdecode(data, flag) if data.size else None
+    if img is None:
+        raise DataError("image file is unreadable (not a decodable image)", path, row)
+    if mode == "rgb":
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return img

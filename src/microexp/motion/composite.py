@@ -1,0 +1,59 @@
+"""The MEGC2019 "u, v, optical strain" composite image (STSTNet's input, paper 003's baseline).
+
+On disk (``STSNet_whole_norm_u_v_os/<sub>_<clip> .png``) it is an RGB 28x28 PNG: channel 0 =
+horizontal flow u, 1 = vertical flow v, 2 = optical strain, each min-max scaled to 0-255 per
+image. Every circulated file has exactly 0 and 255 in every channel, so the scaling is done
+after resizing to 28x28; :func:`encode_composite` does the same.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DataError
+from .flow import check_flow
+from .strain import optical_strain
+
+#: STSTNet / MEGC2019 composite side length.
+COMPOSITE_SIZE = 28
+
+
+def _minmax_uint8(channel: np.ndarray) -> np.ndarray:
+    lo, hi = float(channel.min()), float(channel.max())
+    if hi <= lo:
+        return np.zeros(channel.shape, dtype=np.uint8)
+    return np.rint((channel - lo) / (hi - lo) * 255.0).astype(np.uint8)
+
+
+def encode_composite(flow: np.ndarray, strain: np.ndarray | None = None,
+                     size: int = COMPOSITE_SIZE) -> np.ndarray:
+    """``(size, size, 3)`` uint8 RGB: (u, v, strain), each resized then min-max scaled to 0-255.
+
+    ``strain`` defaults to :func:`optical_strain` of ``flow``. A constant channel becomes 0.
+    """
+    import cv2
+
+    flow = check_flow(flow)
+    if strain is None:
+        strain = optical_strain(flow)
+    strain = np.asarray(strain, dtype=np.float32)
+    if strain.shape != flow.shape[:2]:
+        raise DataError(f"strain has shape {strain.shape}; expected {flow.shape[:2]} like the flow")
+    if int(size) < 1:
+        raise DataError(f"composite size must be >= 1, got {size}")
+    stack = np.dstack([flow[:, :, 0], flow[:, :, 1], strain]).astype(np.float32)
+    h, w = stack.shape[:2]
+    interp = cv2.INTER_AREA if (h > size or w > size) else cv2.INTER_LINEAR
+    small = cv2.resize(stack, (int(size), int(size)), interpolation=interp)
+    return np.dstack([_minmax_uint8(small[:, :, c]) for c in range(3)])
+
+
+def decode_composite(img: np.ndarray) -> np.ndarray:
+    """``(3, S, S)`` float32 in [0, 1] (channels u, v, strain) from an ``(S, S, 3)`` uint8 RGB composite."""
+    if img is None:
+        raise DataError("composite image is None; expected an (S, S, 3) uint8 array")
+    arr = np.asarray(img)
+    if arr.ndim != 3 or arr.shape[2] != 3 or arr.size == 0:
+        raise DataError(f"composite image has shape {arr.shape}; expected (S, S, 3) with channels u, v, strain")
+    if arr.dtype != np.uint8:
+        raise DataError(f"composite image has dtype {arr.dtype}; expected uint8")
+    return np.ascontiguousarray(arr.transpose(2, 0, 1), dtype=np.float32) / 255.0

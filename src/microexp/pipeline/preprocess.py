@@ -1,0 +1,341 @@
+"""Preprocess a database once: per clip, aligned face, onset→apex flow and strain, ARS/RRS and
+LBP-TOP, written so that re-running does no work and a bad clip never stops the others.
+
+Output folder ``DIR``::
+
+    clips/<dataset>/<sub>/<clip>.npz    the clip's arrays (see compute_clip_features)
+    clips/<dataset>/<sub>/<clip>.json   record: cache key, parameters, key frames
+    composite/                          the MEGC2019 composite layout (load_megc2019 reads it):
+        combined_3_class2_for_optical_flow.csv
+        datasets/STSNet_whole_norm_u_v_os/<sub>_<clip> .png
+        datasets/combined_datasets_whole/<sub>_<clip>.jpg
+    samples.csv                         one row per preprocessed clip (preprocessed_table reads it)
+    preprocess.json                     parameters and classes of the last run
+    errors.csv                          clip, file, error: every clip that failed in the last run
+    summary.json                        done, cached, failed (and total, elapsed seconds)
+
+A clip's cache key hashes its frame files (path, size, modification time), its key frames and
+the parameters; a clip whose record holds the same key is not computed again.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..datasets.samples import SampleTable
+from ..errors import ConfigError, DataError, MicroexpError
+from ..io import atomic_write_image, atomic_write_json, atomic_write_npz, atomic_write_text, read_image
+from .clip_features import COMPOSITE_SIZE, FLOW_METHODS, check_features, compute_clip_features, frames_needed
+from .composite_export import composite_paths, write_composite_csv
+
+log = logging.getLogger(__name__)
+
+#: Bump when the arrays written for a clip change meaning, so old caches are recomputed.
+CACHE_VERSION = 1
+SAMPLE_COLUMNS = ("dataset", "subject", "clip", "label", "y", "onset", "apex", "offset", "apex_source", "emotion",
+                  "au", "npz", "flow_png", "face_jpg")
+ERROR_COLUMNS = ("clip", "file", "error")
+
+
+@dataclass(frozen=True)
+class PreprocessParams:
+    features: tuple[str, ...]
+    size: int = 128
+    method: str = "tvl1"
+    composite_size: int = COMPOSITE_SIZE
+
+    def __post_init__(self) -> None:
+        if self.method not in FLOW_METHODS:
+            raise ConfigError(f"unknown flow method {self.method!r}; choose from {FLOW_METHODS}")
+        if self.size < 16 or self.composite_size < 4:
+            raise ConfigError(f"face size {self.size} must be >= 16 and composite size {self.composite_size} >= 4")
+
+
+@dataclass
+class PreprocessSummary:
+    out_dir: Path
+    total: int = 0
+    done: int = 0
+    cached: int = 0
+    failed: int = 0
+    elapsed_s: float = 0.0
+    errors: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["out_dir"] = str(self.out_dir)
+        d.pop("errors")
+        return d
+
+
+def _safe(part: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(part)).strip("._") or "_"
+
+
+def short_subject(subject: str) -> str:
+    """``'casme2/sub01'`` → ``'sub01'`` (the composite's ``sub``)."""
+    return str(subject).split("/", 1)[-1]
+
+
+def clip_tasks(table: SampleTable) -> list[dict]:
+    """Plain, picklable descriptions of the table's clips for the worker processes."""
+    tasks = []
+    for _, r in table.df.iterrows():
+        paths = list(r.get("frame_paths") or [])
+        onset, apex = r["onset"], r["apex"]
+        apex_index = None if pd.isna(onset) or pd.isna(apex) else int(apex) - int(onset)
+        sub = short_subject(r["subject"])
+        tasks.append({
+            "dataset": str(r["dataset"]), "subject": str(r["subject"]), "sub": sub, "clip": str(r["clip"]),
+            "name": f"{r['dataset']}/{sub}/{r['clip']}",
+            "rel": f"{_safe(r['dataset'])}/{_safe(sub)}/{_safe(r['clip'])}",
+            "label": str(r["label"]), "y": int(r["y"]), "emotion": str(r.get("emotion", "") or ""),
+            "au": str(r.get("au", "") or ""), "apex_source": str(r.get("apex_source", "") or ""),
+            "onset": None if pd.isna(onset) else int(onset), "apex": None if pd.isna(apex) else int(apex),
+            "offset": None if pd.isna(r["offset"]) else int(r["offset"]),
+            "frame_paths": [str(p) for p in paths], "frames_dir": str(r.get("frames_dir", "") or ""),
+            "frames_error": str(r.get("frames_error", "") or ""), "apex_index": apex_index,
+        })
+    return tasks
+
+
+def load_for_preprocessing(dataset: str, root: str | Path, *, taxonomy: str | None = None,
+                           apex_sheet: str | Path | None = None) -> SampleTable:
+    """A database's table with missing frames recorded per clip (``strict=False``) instead of
+    raised, so that preprocessing reports those clips and goes on with the others."""
+    from ..datasets import DATASET_LOADERS, load_dataset
+
+    if dataset not in DATASET_LOADERS or dataset == "megc2019":
+        raise ConfigError(f"cannot preprocess {dataset!r}: choose casme2, samm, smic, casme3 or video")
+    kwargs: dict = {} if taxonomy is None else {"taxonomy": taxonomy}
+    if dataset != "video":
+        kwargs["strict"] = False
+    if apex_sheet is not None:
+        if dataset != "smic":
+            raise ConfigError("apex_sheet applies to SMIC only")
+        kwargs["apex_sheet"] = apex_sheet
+    return load_dataset(dataset, root, **kwargs)
+
+
+def cache_key(task: dict, params: PreprocessParams) -> str:
+    """Hash of the clip's frame files (path, size, mtime), key frames and the parameters."""
+    h = hashlib.sha1()
+    h.update(json.dumps([CACHE_VERSION, asdict(params), task["onset"], task["apex"], task["offset"]]).encode())
+    for p in task["frame_paths"]:
+        try:
+            st = os.stat(p)
+        except OSError:
+            raise DataError("frame file is missing", p) from None
+        h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _outputs_present(out_dir: Path, record: dict) -> bool:
+    return all((out_dir / record[k]).is_file() for k in ("npz", "flow_png", "face_jpg") if record.get(k))
+
+
+def process_clip(task: dict, params: PreprocessParams, out_dir: Path) -> tuple[str, dict]:
+    """``('done' | 'cached', record)`` or ``('failed', {clip, file, error})``; never raises."""
+    if task["frames_error"]:  # already names the sheet row and the folder
+        return "failed", {"clip": task["name"], "file": task["frames_dir"], "error": f"DataError: {task['frames_error']}"}
+    try:
+        if not task["frame_paths"] or task["apex_index"] is None:
+            raise DataError("clip has no frames or no onset/apex", task["frames_dir"] or None)
+        if not 0 <= task["apex_index"] < len(task["frame_paths"]):
+            raise DataError(f"apex {task['apex']} is outside the clip's frames", task["frames_dir"] or None)
+        key = cache_key(task, params)
+        record_path = out_dir / "clips" / f"{task['rel']}.json"
+        if record_path.is_file():
+            try:
+                old = json.loads(record_path.read_text())
+            except (OSError, ValueError):
+                old = {}
+            if old.get("key") == key and _outputs_present(out_dir, old):
+                return "cached", old
+        wanted = frames_needed(params.features, len(task["frame_paths"]), task["apex_index"])
+        frames = [read_image(task["frame_paths"][i], "rgb") for i in wanted]
+        arrays = compute_clip_features(frames, wanted.index(task["apex_index"]), features=params.features,
+                                       size=params.size, method=params.method, composite_size=params.composite_size)
+        npz_rel = f"clips/{task['rel']}.npz"
+        atomic_write_npz(out_dir / npz_rel, **arrays)
+        record = {"key": key, "params": asdict(params), "name": task["name"], "npz": npz_rel,
+                  "flow_png": "", "face_jpg": "", "n_frames": len(task["frame_paths"])}
+        if "flow_image" in arrays:
+            flow_rel, face_rel = composite_paths(task["sub"], task["clip"])
+            atomic_write_image(out_dir / flow_rel, arrays["flow_image"])
+            atomic_write_image(out_dir / face_rel, arrays["apex_face"])
+            record.update(flow_png=str(flow_rel), face_jpg=str(face_rel))
+        atomic_write_json(record_path, record)
+        return "done", record
+    except MicroexpError as exc:
+        return "failed", {"clip": task["name"], "file": getattr(exc, "path", None) or task["frames_dir"],
+                          "error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # an OpenCV/dlib failure on one clip must not stop the others
+        return "failed", {"clip": task["name"], "file": task["frames_dir"], "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _run(args: tuple) -> tuple[str, dict, dict]:
+    task, params, out_dir = args
+    status, record = process_clip(task, params, out_dir)
+    return status, record, task
+
+
+def preprocess_dataset(table: SampleTable, out_dir: str | Path, *, features: str | Sequence[str] = "flow,strain",
+                       size: int = 128, method: str = "tvl1", jobs: int = 1, composite_size: int = COMPOSITE_SIZE,
+                       progress: bool = True) -> PreprocessSummary:
+    """Preprocess every clip of ``table`` into ``out_dir`` (layout in the module docstring).
+
+    ``jobs`` worker processes share the clips; failures go to ``errors.csv`` and the summary.
+    """
+    from tqdm.auto import tqdm
+
+    params = PreprocessParams(check_features(features), int(size), method, int(composite_size))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tasks = clip_tasks(table)
+    summary = PreprocessSummary(out_dir, total=len(tasks))
+    results: dict[str, tuple[dict, dict]] = {}
+    start = time.perf_counter()
+    bar = tqdm(total=len(tasks), desc=f"preprocess {table.name or ''}".strip(), unit="clip", disable=not progress)
+
+    def collect(status: str, record: dict, task: dict) -> None:
+        if status == "failed":
+            summary.failed += 1
+            summary.errors.append(record)
+            log.info("%s failed: %s", record["clip"], record["error"])
+        else:
+            summary.done += status == "done"
+            summary.cached += status == "cached"
+            results[task["name"]] = (task, record)
+        bar.update(1)
+
+    try:
+        if jobs <= 1 or len(tasks) <= 1:
+            for task in tasks:
+                collect(*_run((task, params, out_dir)))
+        else:
+            with ProcessPoolExecutor(max_workers=int(jobs)) as pool:
+                futures = [pool.submit(_run, (task, params, out_dir)) for task in tasks]
+                for fut in as_completed(futures):
+                    collect(*fut.result())
+    finally:
+        bar.close()
+    summary.elapsed_s = round(time.perf_counter() - start, 3)
+    ordered = [results[t["name"]] for t in tasks if t["name"] in results]
+    _write_indexes(out_dir, params, table, ordered)
+    _write_errors(out_dir / "errors.csv", summary.errors)
+    atomic_write_json(out_dir / "summary.json", summary.as_dict())
+    return summary
+
+
+def _write_errors(path: Path, errors: list[dict]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=ERROR_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for e in errors:
+        writer.writerow({k: e.get(k, "") for k in ERROR_COLUMNS})
+    atomic_write_text(path, buf.getvalue())
+
+
+def _write_indexes(out_dir: Path, params: PreprocessParams, table: SampleTable, ordered: list[tuple[dict, dict]]) -> None:
+    """``samples.csv`` (this run's clips, plus earlier runs' clips of other databases made with
+    the same parameters and classes), ``preprocess.json`` and the composite CSV."""
+    rows = [{"dataset": t["dataset"], "subject": t["subject"], "clip": t["clip"], "label": t["label"], "y": t["y"],
+             "onset": t["onset"], "apex": t["apex"], "offset": t["offset"], "apex_source": t["apex_source"],
+             "emotion": t["emotion"], "au": t["au"], "npz": r["npz"], "flow_png": r.get("flow_png", ""),
+             "face_jpg": r.get("face_jpg", "")} for t, r in ordered]
+    new = pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS))
+    meta_path, samples_path = out_dir / "preprocess.json", out_dir / "samples.csv"
+    meta = {"params": asdict(params), "classes": list(table.classes), "taxonomy": table.df.attrs.get("taxonomy", "")}
+    if samples_path.is_file() and meta_path.is_file():
+        old_meta = json.loads(meta_path.read_text())
+        if {k: old_meta.get(k) for k in ("params", "classes")} == {k: meta[k] for k in ("params", "classes")}:
+            old = pd.read_csv(samples_path, dtype=str, keep_default_na=False)
+            kept = old[~old["dataset"].isin(set(table.df["dataset"]))]
+            if len(kept):
+                log.info("samples.csv keeps %d clips of %s from earlier runs", len(kept), sorted(set(kept["dataset"])))
+                new = pd.concat([kept, new.astype(str)], ignore_index=True)
+        else:
+            log.info("parameters or classes changed: samples.csv lists this run's clips only")
+    new = new.astype(str).replace({"None": "", "<NA>": ""})
+    atomic_write_text(samples_path, new.to_csv(index=False, lineterminator="\n"))
+    atomic_write_json(meta_path, meta)
+    write_composite_csv(out_dir, new)
+
+
+def preprocessed_table(out_dir: str | Path) -> SampleTable:
+    """The clips of a preprocessed folder, with array kinds ``flow`` (3, C, C) float32 in [0, 1]
+    (u, v, strain, as the composite), ``face`` (S, S, 3) uint8 RGB apex face, ``strain`` (S, S),
+    ``ars``, ``rrs`` and ``lbptop`` (D,) — the kinds the run computed."""
+    out_dir = Path(out_dir)
+    samples_path, meta_path = out_dir / "samples.csv", out_dir / "preprocess.json"
+    for p in (samples_path, meta_path):
+        if not p.is_file():
+            raise DataError("not a preprocessed folder (run `microexp preprocess` first)", p)
+    meta = json.loads(meta_path.read_text())
+    df = pd.read_csv(samples_path, dtype=str, keep_default_na=False)
+    missing = [c for c in SAMPLE_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataError(f"samples.csv lacks columns {missing}", samples_path)
+    classes = tuple(meta["classes"])
+    for i, r in df.iterrows():
+        if r["label"] not in classes:
+            raise DataError(f"label {r['label']!r} is not one of {list(classes)}", samples_path, int(i) + 2)
+    for col in ("onset", "apex", "offset"):
+        df[col] = pd.array([int(v) if v.strip() else None for v in df[col]], dtype="Int64")
+    df["y"] = df["y"].astype(int)
+    df["npz_path"] = [str(out_dir / p) for p in df["npz"]]
+    df["csv_row"] = np.arange(len(df)) + 2
+    features = set(meta["params"]["features"])
+    loaders = {"face": _npz_loader("apex_face")}
+    if "flow" in features:
+        loaders["flow"] = _load_flow_image
+    if {"flow", "strain"} & features:
+        loaders["strain"] = _npz_loader("strain")
+    for kind in ("ars", "rrs", "lbptop"):
+        if kind in features:
+            loaders[kind] = _npz_loader(kind)
+    table = SampleTable(df, classes, loaders, name="preprocessed")
+    table.df.attrs.update({"taxonomy": meta.get("taxonomy", ""), "params": meta["params"]})
+    return table
+
+
+def _npz_array(row: pd.Series, key: str) -> np.ndarray:
+    path = row["npz_path"]
+    if not Path(path).is_file():
+        raise DataError("preprocessed clip file is missing", path, row.get("csv_row"))
+    try:
+        with np.load(path) as data:
+            if key not in data.files:
+                raise DataError(f"has no {key!r} array (it has {data.files})", path, row.get("csv_row"))
+            return data[key]
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read ({exc})", path, row.get("csv_row")) from exc
+
+
+def _load_npz_kind(row: pd.Series, i: int, *, key: str) -> np.ndarray:
+    return _npz_array(row, key)
+
+
+def _npz_loader(key: str):
+    # a partial of a module-level function pickles, so tables can travel to worker processes
+    return partial(_load_npz_kind, key=key)
+
+
+def _load_flow_image(row: pd.Series, i: int) -> np.ndarray:
+    img = _npz_array(row, "flow_image")
+    return np.ascontiguousarray(img.transpose(2, 0, 1), dtype=np.float32) / 255.0

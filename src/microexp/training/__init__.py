@@ -1,0 +1,1 @@
+"""Fitting one fold: the shared trainer of every deep recogniser, its losses, optimisers and augmentations."""

@@ -1,0 +1,98 @@
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from microexp.cli.main import app
+from microexp.datasets.megc2019 import load_megc2019
+from microexp.errors import ConfigError
+from microexp.evaluation import EvaluationConfig, evaluate
+
+
+def test_evaluate_writes_results_dir_and_scores_above_chance(composite_fixture, tmp_path):
+    t = load_megc2019(composite_fixture)
+    res = evaluate(t, EvaluationConfig(model="svm"), tmp_path / "run", jobs=1, progress=False)
+    out = tmp_path / "run"
+    for name in ("config.yaml", "metrics.json", "predictions.csv", "confusion_matrix.png"):
+        assert (out / name).is_file(), name
+    m = json.loads((out / "metrics.json").read_text())
+    assert set(m) >= {"full", "casme2", "samm", "smic", "seconds", "mean_over_folds"}
+    assert m["full"]["uf1"] > 0.9 and m["folds"] == 9
+    assert len(res.predictions) == len(t)
+    assert len(list((out / "folds").glob("*.json"))) == 9
+
+
+def test_resume_recomputes_nothing_and_is_identical(composite_fixture, tmp_path, monkeypatch):
+    t = load_megc2019(composite_fixture)
+    cfg = EvaluationConfig(model="svm", seed=3)
+    first = evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
+    # simulate a run killed midway: drop some finished folds and the final outputs
+    fold_files = sorted((tmp_path / "run" / "folds").glob("*.json"))
+    for p in fold_files[4:]:
+        p.unlink()
+    (tmp_path / "run" / "metrics.json").unlink()
+    calls = []
+    import microexp.evaluation.runner as runner
+
+    real = runner.fit_predict_fold
+
+    def counting(data, task):
+        calls.append(task["key"])
+        return real(data, task)
+
+    monkeypatch.setattr(runner, "fit_predict_fold", counting)
+    second = evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
+    assert len(calls) == len(fold_files) - 4
+    assert second.folds_resumed == 4
+    for k in ("full", "casme2", "samm", "smic"):
+        assert second.metrics[k] == first.metrics[k]
+    assert (second.predictions == first.predictions).all().all()
+
+
+def test_other_config_in_same_dir_is_refused(composite_fixture, tmp_path):
+    t = load_megc2019(composite_fixture)
+    evaluate(t, EvaluationConfig(model="svm"), tmp_path / "run", jobs=1, progress=False)
+    with pytest.raises(ConfigError, match="another configuration"):
+        evaluate(t, EvaluationConfig(model="svm", model_kwargs={"C": 10.0}), tmp_path / "run", jobs=1, progress=False)
+
+
+def test_parallel_and_ray_backends_match_serial(composite_fixture):
+    pytest.importorskip("ray")
+    t = load_megc2019(composite_fixture)
+    cfg = EvaluationConfig(model="svm")
+    serial = evaluate(t, cfg, None, jobs=1, progress=False)
+    local = evaluate(t, cfg, None, jobs=2, progress=False)
+    ray_res = evaluate(t, cfg, None, backend="ray", jobs=2, progress=False)
+    assert np.array_equal(serial.predictions["y_pred"], local.predictions["y_pred"])
+    assert np.array_equal(serial.predictions["y_pred"], ray_res.predictions["y_pred"])
+    assert ray_res.metrics["full"] == serial.metrics["full"]
+
+
+def test_cli_evaluate_and_bad_inputs(composite_fixture, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    r = runner.invoke(app, ["evaluate", "--root", str(composite_fixture), "--model", "svm", "--protocol", "loso",
+                            "--out", str(out), "--jobs", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "casme2" in r.output and "UF1" in r.output
+    assert json.loads((out / "metrics.json").read_text())["full"]["uf1"] > 0.9
+
+    from microexp.cli.main import main  # errors become a message and exit code 2
+    import sys
+
+    for args, expected in (
+        (["--root", str(tmp_path / "missing")], "does not exist"),
+        (["--root", str(composite_fixture), "--model", "nonsense"], "unknown model"),
+        (["--root", str(composite_fixture), "--protocol", "nonsense"], "unknown protocol"),
+    ):
+        argv = ["microexp", "evaluate", "--out", str(tmp_path / "bad"), "--quiet", *args]
+        old = sys.argv
+        sys.argv = argv
+        try:
+            with pytest.raises(SystemExit) as e:
+                main()
+        finally:
+            sys.argv = old
+        assert e.value.code == 2
+        assert not (tmp_path / "bad" / "metrics.json").exists()

@@ -1,0 +1,120 @@
+"""Optical flow, strain and the u/v/strain composite on synthetic inputs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from microexp.errors import ConfigError, DataError
+from microexp.motion import (clip_motion, decode_composite, encode_composite, farneback_flow,
+                             flow_magnitude_orientation, flow_to_hsv_image, optical_strain, tvl1_flow)
+
+
+def grid(h=40, w=50):
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    return x, y
+
+
+@pytest.mark.parametrize("a, b", [(0.3, -0.1), (0.05, 0.2), (0.0, 0.0)])
+def test_strain_of_linear_stretch(a, b):
+    x, y = grid()
+    flow = np.dstack([a * x, b * y])
+    np.testing.assert_allclose(optical_strain(flow), np.hypot(a, b), atol=1e-5)
+
+
+def test_strain_of_shear_rotation_and_shift():
+    x, y = grid()
+    c = 0.4
+    shear = np.dstack([c * y, np.zeros_like(x)])  # u_y = c: |eps| = sqrt(c^2 / 2)
+    np.testing.assert_allclose(optical_strain(shear), np.sqrt(0.5) * c, atol=1e-5)
+    w = 0.2
+    rotation = np.dstack([-w * y, w * x])  # rigid rotation: no strain
+    np.testing.assert_allclose(optical_strain(rotation), 0.0, atol=1e-5)
+    shift = np.dstack([np.full_like(x, 3.0), np.full_like(x, -2.0)])
+    assert optical_strain(shift).max() == 0.0
+    mag, ang = flow_magnitude_orientation(shift)
+    np.testing.assert_allclose(mag, np.hypot(3, 2), rtol=1e-6)
+    np.testing.assert_allclose(ang, np.arctan2(-2, 3), rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [None, np.zeros((10, 10)), np.zeros((10, 10, 3)),
+                                 np.full((4, 4, 2), np.nan)])
+def test_bad_flows_raise(bad):
+    with pytest.raises(DataError):
+        optical_strain(bad)
+
+
+def textured_pair(shift_x: int = 1, size: int = 48):
+    rng = np.random.default_rng(0)
+    import cv2
+
+    base = cv2.GaussianBlur(rng.uniform(0, 255, (size, size + 8)).astype(np.float32), (0, 0), 2.0)
+    base = cv2.normalize(base, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    # the next frame shows the texture moved right by shift_x
+    return base[:, 4:4 + size], base[:, 4 - shift_x:4 - shift_x + size]
+
+
+@pytest.mark.parametrize("method", [tvl1_flow, farneback_flow])
+def test_flow_recovers_a_global_shift(method):
+    prev, nxt = textured_pair(1)
+    flow = method(prev, nxt)
+    assert flow.shape == (48, 48, 2) and flow.dtype == np.float32
+    inner = flow[8:-8, 8:-8]
+    assert abs(float(np.median(inner[..., 0])) - 1.0) < 0.2
+    assert abs(float(np.median(inner[..., 1]))) < 0.2
+
+
+def test_flow_accepts_float_frames_and_rejects_bad_pairs():
+    prev, nxt = textured_pair(1)
+    f_uint8 = tvl1_flow(prev, nxt)
+    f_unit = tvl1_flow(prev / 255.0, nxt / 255.0)  # floats in [0, 1]
+    f_wide = tvl1_flow(prev.astype(np.float32), nxt.astype(np.float32))  # floats in [0, 255]
+    f_mixed = tvl1_flow(prev, nxt / 255.0)
+    for other in (f_unit, f_wide, f_mixed):
+        assert np.abs(f_uint8 - other).mean() < 0.05
+    with pytest.raises(DataError, match="differ in size"):
+        tvl1_flow(prev, nxt[:-1])
+    with pytest.raises(DataError, match="None"):
+        tvl1_flow(None, nxt)
+    with pytest.raises(DataError, match="dtype"):
+        farneback_flow(prev.astype(np.int32), nxt.astype(np.int32))
+    with pytest.raises(DataError, match="too small"):
+        tvl1_flow(prev[:4, :4], nxt[:4, :4])
+
+
+def test_composite_round_trip_matches_disk_convention():
+    x, y = grid(64, 64)
+    flow = np.dstack([0.02 * x - 0.3, np.sin(y / 9.0)]).astype(np.float32)
+    strain = optical_strain(flow)
+    img = encode_composite(flow, strain, size=28)
+    assert img.shape == (28, 28, 3) and img.dtype == np.uint8
+    # as on disk: every channel reaches 0 and 255
+    assert (img.reshape(-1, 3).min(0) == 0).all() and (img.reshape(-1, 3).max(0) == 255).all()
+    back = decode_composite(img)
+    assert back.shape == (3, 28, 28) and back.dtype == np.float32
+    assert 0.0 <= back.min() and back.max() <= 1.0
+    import cv2
+
+    for c, channel in enumerate((flow[..., 0], flow[..., 1], strain)):
+        small = cv2.resize(channel, (28, 28), interpolation=cv2.INTER_AREA)
+        expected = (small - small.min()) / (small.max() - small.min())
+        np.testing.assert_allclose(back[c], expected, atol=0.5 / 255 + 1e-6)
+    # u grows left to right, so the decoded u channel must too
+    assert back[0, :, -1].mean() > back[0, :, 0].mean()
+    np.testing.assert_array_equal(encode_composite(flow, size=28), img)  # strain computed when omitted
+    with pytest.raises(DataError, match="dtype"):
+        decode_composite(img.astype(np.float32))
+    with pytest.raises(DataError, match="shape"):
+        decode_composite(img[:, :, :2])
+
+
+def test_flow_picture_and_clip_motion_without_alignment():
+    prev, nxt = textured_pair(1, size=40)
+    picture = flow_to_hsv_image(tvl1_flow(prev, nxt))
+    assert picture.shape == (40, 40, 3) and picture.dtype == np.uint8
+    assert not flow_to_hsv_image(np.zeros((5, 5, 2))).any()  # no motion: black
+    out = clip_motion([prev, prev, nxt], apex_idx=2, size=32, align=False, method="farneback")
+    assert out["flow"].shape == (32, 32, 2) and out["strain"].shape == (32, 32)
+    with pytest.raises(ConfigError):
+        clip_motion([prev, nxt], apex_idx=1, method="horn")
+    with pytest.raises(DataError, match="outside"):
+        clip_motion([prev, nxt], apex_idx=5, align=False)

@@ -56,3 +56,113 @@ def subject_split(table, test_fraction: float, seed: int) -> np.ndarray:
         chosen = set(rng.choice(subjects, size=k, replace=False).tolist())
         test |= table["subject"].isin(chosen).to_numpy() & (table["dataset"] == dataset).to_numpy()
     return test
+
+
+#: The CPU-sized configuration of the benchmark (set before any held-out face was scored).
+BENCH_CONFIG = dict(arch="rrdbnet", n_features=32, n_blocks=2, growth=16, upsampler="pixelshuffle",
+                    global_residual=True, patch_lr=16, batch_size=16, lr_variants=4,
+                    pretrain_iters=100_000, pretrain_lr=1e-3, pretrain_minutes=30.0,
+                    gan_iters=100_000, gan_lr=1e-4, gan_minutes=8.0, d_features=32, iters_per_epoch=250)
+FAST_CONFIG = dict(BENCH_CONFIG, n_features=8, growth=8, n_blocks=1, d_features=8, pretrain_iters=20,
+                   pretrain_minutes=None, gan_iters=10, gan_minutes=None, iters_per_epoch=10, lr_variants=1)
+#: Names of the L1-trained and the GAN-fine-tuned model of each generator in the results.
+METHOD_NAMES = {"rrdbnet": ("rrdb", "esrgan"), "srresnet": ("srresnet", "srgan")}
+#: Seed offset of the evaluation degradations, so they are not the training draws.
+EVAL_SEED_OFFSET = 1_000_000
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", default="/work/shared/data/megc2019")
+    p.add_argument("--out", default="runs/super_resolution")
+    p.add_argument("--seed", type=int, default=0, help="seed of the subject split and of training")
+    p.add_argument("--test-fraction", type=float, default=0.25)
+    p.add_argument("--pretrain-minutes", type=float, default=None)
+    p.add_argument("--gan-minutes", type=float, default=None)
+    p.add_argument("--arch", choices=["rrdbnet", "srresnet"], default=None)
+    p.add_argument("--n-blocks", type=int, default=None, help="RRDBs (rrdbnet) or residual blocks (srresnet)")
+    p.add_argument("--vgg-weights", default=None, help="VGG19 state_dict for the perceptual loss")
+    p.add_argument("--grid-faces", type=int, default=6)
+    p.add_argument("--fast", action="store_true", help="tiny model and schedule: a smoke test")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    import pandas as pd
+    import torch
+    import yaml
+
+    from microexp.augment.superres import (SRConfig, comparison_grid, image_quality, load_generator, make_pairs,
+                                           summarise_quality, train_super_resolution, upscale_bicubic,
+                                           upscale_with)
+    from microexp.io import atomic_write_image, atomic_write_json, atomic_write_text
+
+    torch.set_num_threads(1)
+    started = time.monotonic()
+    out = Path(args.out)
+    settings = dict(FAST_CONFIG if args.fast else BENCH_CONFIG, seed=args.seed)
+    for key, value in (("pretrain_minutes", args.pretrain_minutes), ("gan_minutes", args.gan_minutes),
+                       ("arch", args.arch), ("vgg_weights", args.vgg_weights),
+                       ("n_blocks", args.n_blocks)):
+        if value is not None:
+            settings[key] = value
+    cfg = SRConfig.from_dict(settings)
+
+    hr, table = load_composite_faces(args.root)
+    test = subject_split(table, args.test_fraction, args.seed)
+    table["split"] = np.where(test, "test", "train")
+    atomic_write_text(out / "config.yaml", yaml.safe_dump(
+        {"root": args.root, "seed": args.seed, "test_fraction": args.test_fraction, "fast": args.fast,
+         "sr": cfg.to_dict()}, sort_keys=False))
+    atomic_write_json(out / "split.json", {
+        "protocol": f"fixed subject split: {args.test_fraction:.0%} of each database's subjects held out (seed {args.seed})",
+        "test_subjects": sorted(table.loc[test, "subject"].unique().tolist()),
+        "n_train_faces": int((~test).sum()), "n_test_faces": int(test.sum())})
+    print(f"{(~test).sum()} training faces, {test.sum()} held-out faces "
+          f"({table.loc[test, 'subject'].nunique()} subjects)", file=sys.stderr)
+
+    lr_train = make_pairs(hr[~test], cfg.lr_variants, seed=args.seed)
+    t_train = time.monotonic()
+    result = train_super_resolution(hr[~test], lr_train, cfg, out / "model",
+                                    log=lambda m: print(m, file=sys.stderr, flush=True))
+    train_minutes = (time.monotonic() - t_train) / 60.0
+    psnr_minutes = max([h["minutes"] for h in result["history"] if h["phase"] == "pretrain"], default=0.0)
+
+    hr_test = hr[test]
+    lr_test = make_pairs(hr_test, 1, seed=args.seed + EVAL_SEED_OFFSET)[:, 0]
+    psnr_name, gan_name = METHOD_NAMES[cfg.arch]
+    methods = {"bicubic": upscale_bicubic(lr_test)}
+    for name, file in ((psnr_name, "generator_psnr.pt"), (gan_name, "generator_gan.pt")):
+        gen, _ = load_generator(out / "model" / file)
+        methods[name] = upscale_with(gen, lr_test)
+    groups = table.loc[test, "dataset"].to_numpy()
+    metrics, rows = {}, {"dataset": groups, "subject": table.loc[test, "subject"].to_numpy(),
+                         "imagename": table.loc[test, "imagename"].to_numpy()}
+    for name, sr in methods.items():
+        per_image = image_quality(hr_test, sr)
+        metrics[name] = summarise_quality(per_image, groups)
+        rows.update({f"{name}_{k}": v for k, v in per_image.items()})
+    atomic_write_text(out / "per_image.csv", pd.DataFrame(rows).to_csv(index=False))
+
+    # two held-out faces of each database in the picture
+    pick = np.concatenate([np.flatnonzero(groups == g)[:max(1, args.grid_faces // 3)] for g in sorted(set(groups))])
+    grid = comparison_grid([hr_test[pick], lr_test[pick], methods["bicubic"][pick], methods[psnr_name][pick],
+                            methods[gan_name][pick]])
+    atomic_write_image(out / f"grid_hr_lr_bicubic_{psnr_name}_{gan_name}.png", grid)
+
+    summary = {f"{name}_{k}": metrics[name][k] for name in methods for k in ("psnr", "ssim")}
+    summary.update({f"{name}_mse": metrics[name]["mse"] for name in methods})
+    summary.update({
+        "psnr_model_train_minutes": round(psnr_minutes, 2), "train_minutes": round(train_minutes, 2),
+        "pretrain_iterations": max([h["iteration"] for h in result["history"] if h["phase"] == "pretrain"], default=0),
+        "gan_iterations": max([h["iteration"] for h in result["history"] if h["phase"] == "gan"], default=0),
+        "n_test_faces": int(test.sum()), "minutes": round((time.monotonic() - started) / 60.0, 2),
+    })
+    atomic_write_json(out / "metrics.json", {"summary": summary, "per_method": metrics})
+    print(json.dumps({k: (round(v, 5) if isinstance(v, float) else v) for k, v in summary.items()}))
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,8 @@ SAMM_EMOTIONS: tuple[str, ...] = (
 SAMM_OBJECTIVE: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7")
 #: SMIC's three classes.
 SMIC_3CLASS: tuple[str, ...] = ("negative", "positive", "surprise")
+#: CAS(ME)^3 part A emotion classes.
+CASME3_7CLASS: tuple[str, ...] = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "others")
 #: MEGC2019 composite classes; the order is the integer code in the circulated CSV (0, 1, 2).
 MEGC3: tuple[str, ...] = ("negative", "positive", "surprise")
 
@@ -37,6 +39,7 @@ TAXONOMIES: dict[str, tuple[str, ...]] = {
     "samm_emotion": SAMM_EMOTIONS,
     "samm_objective": SAMM_OBJECTIVE,
     "smic_3": SMIC_3CLASS,
+    "casme3_7": CASME3_7CLASS,
     "megc3": MEGC3,
 }
 

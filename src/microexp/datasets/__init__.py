@@ -15,6 +15,7 @@ DATASET_LOADERS: dict[str, str] = {
     "smic": "microexp.datasets.smic:load_smic",
     "casme3": "microexp.datasets.casme3:load_casme3",
     "video": "microexp.datasets.video:load_video",
+    "preprocessed": "microexp.datasets.preprocessed:load_preprocessed",
 }
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DataError
+from ..labels import CASME3_7CLASS
 from .coding_sheet import (au_string, emotion_of, find_sheet_file, key_frames, read_coding_sheet, resolve_taxonomy,
                            table_from_records)
 from .samples import SampleTable
@@ -26,7 +27,6 @@ from .samples import SampleTable
 SHEET_NAME = "label"
 COLUMNS = ("Subject", "Filename", "Onset", "Apex", "Offset", "AU", "Objective class", "emotion")
 #: CAS(ME)^3's seven emotion classes (Li et al. 2022, Table 3), in canonical names.
-CASME3_7CLASS: tuple[str, ...] = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "others")
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7"}
 _FRAME_ROOTS = ("", "part_A", "part_A/data/part_A", "data/part_A")
 

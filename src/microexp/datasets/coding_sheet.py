@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ConfigError, DataError
-from ..labels import MEGC3, TAXONOMIES, normalise_emotion, to_megc3
+from ..labels import TAXONOMIES, normalise_emotion, to_megc3
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,6 @@ def find_sheet_file(root: Path, patterns: Sequence[str], what: str) -> Path:
 
 
 __all__ = [
-    "MEGC3", "HEADER_SEARCH_ROWS", "read_coding_sheet", "frame_number", "key_frames", "au_string", "resolve_taxonomy",
+    "HEADER_SEARCH_ROWS", "read_coding_sheet", "frame_number", "key_frames", "au_string", "resolve_taxonomy",
     "class_of", "apply_taxonomy", "table_from_records", "emotion_of", "find_sheet_file",
 ]

@@ -24,6 +24,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "microexp.models.resnet_abn_arcface",
     "microexp.models.cropnet",
     "microexp.models.lbptop_svm",
+    # an estimator composed of trainers lives with the trainer; imported by name, like create_estimator does
+    "microexp.training.ensemble",
 )
 
 

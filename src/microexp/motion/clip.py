@@ -10,6 +10,8 @@ from .flow import farneback_flow, tvl1_flow
 from .strain import optical_strain
 
 FLOW_METHODS = {"tvl1": tvl1_flow, "farneback": farneback_flow}
+#: Pixels trimmed off the in-image area of an aligned crop before flow is trusted.
+BORDER_MARGIN = 3
 
 
 def clip_motion(frames, *, onset_idx: int = 0, apex_idx: int, size: int = 128, method: str = "tvl1",
@@ -24,7 +26,11 @@ def clip_motion(frames, *, onset_idx: int = 0, apex_idx: int, size: int = 128, m
 
     Returns ``{"onset", "apex"}`` aligned grayscale ``(size, size)`` uint8 frames,
     ``"flow"`` ``(size, size, 2)`` float32, ``"strain"`` ``(size, size)`` float32,
-    ``"landmarks"`` ``(68, 2)`` in crop pixels (None without ``align``), ``"transform"`` 2x3.
+    ``"landmarks"`` ``(68, 2)`` in crop pixels (None without ``align``), ``"transform"`` 2x3,
+    ``"valid"`` ``(size, size)`` bool. Where the aligned crop reaches past the source image
+    (tight database crops), its replicated border moves with the face and would fake strong
+    motion, so flow and strain are set to 0 outside ``valid`` (the in-image area shrunk by
+    ``BORDER_MARGIN`` pixels).
     """
     import cv2
 
@@ -41,18 +47,26 @@ def clip_motion(frames, *, onset_idx: int = 0, apex_idx: int, size: int = 128, m
         aligned = align_clip(pair, ref_index=0, size=size, landmarks=landmarks)
         onset, apex = (to_gray(f) for f in aligned.frames)
         crop_landmarks, transform = aligned.landmarks, aligned.transform
+        valid = aligned.valid
     else:
         h, w = pair[0].shape[:2]
         interp = cv2.INTER_AREA if min(h, w) > size else cv2.INTER_LINEAR
         onset, apex = (cv2.resize(to_gray(f), (size, size), interpolation=interp) for f in pair)
         crop_landmarks = None
         transform = np.array([[size / w, 0, 0], [0, size / h, 0]], dtype=np.float64)
+        valid = np.ones((size, size), dtype=bool)
     flow = FLOW_METHODS[method](onset, apex)
+    strain = optical_strain(flow)
+    if not valid.all():
+        valid = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=BORDER_MARGIN) > 0
+        flow[~valid] = 0.0
+        strain[~valid] = 0.0
     return {
         "onset": onset,
         "apex": apex,
         "flow": flow,
-        "strain": optical_strain(flow),
+        "strain": strain,
         "landmarks": crop_landmarks,
         "transform": transform,
+        "valid": valid,
     }

@@ -8,6 +8,7 @@ or float in [0, 1] or [0, 255]. OpenCV's TV-L1 reads float images as [0, 1] (it 
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -23,8 +24,9 @@ _TVL1_CACHE: dict = {}
 
 
 def _tvl1_solver(params: tuple):
-    """One TV-L1 solver per process and parameter set: creating it costs as much as a flow."""
-    key = (os.getpid(), params)
+    """One TV-L1 solver per process, thread and parameter set: creating one costs about as much
+    as a flow, and a solver object must not be shared by threads or inherited across a fork."""
+    key = (os.getpid(), threading.get_ident(), params)
     solver = _TVL1_CACHE.get(key)
     if solver is None:
         import cv2

@@ -29,10 +29,14 @@ def check_features(features: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def frames_needed(features: Sequence[str], n_frames: int, apex_index: int) -> list[int]:
-    """Indices (into onset..offset) of the frames the features read: flow needs onset and apex
-    only; ARS, RRS and LBP-TOP read the whole clip."""
-    if {"ars", "rrs", "lbptop"} & set(features):
+    """Indices (into onset..offset) of the frames the features read: flow needs onset and apex;
+    ARS/RRS the frames up to max(apex, onset + MIN_CLIP_SPAN) (paper 003, eqs. 1-2); LBP-TOP all."""
+    from ..motion import MIN_CLIP_SPAN
+
+    if "lbptop" in features:
         return list(range(n_frames))
+    if {"ars", "rrs"} & set(features):
+        return list(range(min(n_frames, max(apex_index, MIN_CLIP_SPAN) + 1)))
     return sorted({0, apex_index})
 
 

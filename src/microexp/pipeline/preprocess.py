@@ -30,12 +30,11 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from ..datasets.preprocessed import SAMPLE_COLUMNS, load_preprocessed
 from ..datasets.samples import SampleTable
 from ..errors import ConfigError, DataError, MicroexpError
 from ..io import atomic_write_image, atomic_write_json, atomic_write_npz, atomic_write_text, read_image
@@ -46,8 +45,6 @@ log = logging.getLogger(__name__)
 
 #: Bump when the arrays written for a clip change meaning, so old caches are recomputed.
 CACHE_VERSION = 1
-SAMPLE_COLUMNS = ("dataset", "subject", "clip", "label", "y", "onset", "apex", "offset", "apex_source", "emotion",
-                  "au", "npz", "flow_png", "face_jpg")
 ERROR_COLUMNS = ("clip", "file", "error")
 
 
@@ -229,9 +226,14 @@ def preprocess_dataset(table: SampleTable, out_dir: str | Path, *, features: str
                 collect(*_run((task, params, out_dir)))
         else:
             with ProcessPoolExecutor(max_workers=int(jobs)) as pool:
-                futures = [pool.submit(_run, (task, params, out_dir)) for task in tasks]
+                futures = {pool.submit(_run, (task, params, out_dir)): task for task in tasks}
                 for fut in as_completed(futures):
-                    collect(*fut.result())
+                    try:
+                        collect(*fut.result())
+                    except Exception as exc:  # a worker died (e.g. killed for memory): report its clip
+                        task = futures[fut]
+                        collect("failed", {"clip": task["name"], "file": task["frames_dir"],
+                                           "error": f"{type(exc).__name__}: worker process failed ({exc})"}, task)
     finally:
         bar.close()
     summary.elapsed_s = round(time.perf_counter() - start, 3)
@@ -260,7 +262,8 @@ def _write_indexes(out_dir: Path, params: PreprocessParams, table: SampleTable, 
              "face_jpg": r.get("face_jpg", "")} for t, r in ordered]
     new = pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS))
     meta_path, samples_path = out_dir / "preprocess.json", out_dir / "samples.csv"
-    meta = {"params": asdict(params), "classes": list(table.classes), "taxonomy": table.df.attrs.get("taxonomy", "")}
+    meta = json.loads(json.dumps({"params": asdict(params), "classes": list(table.classes),
+                                  "taxonomy": table.df.attrs.get("taxonomy", "")}))  # tuples → lists, as read back
     if samples_path.is_file() and meta_path.is_file():
         old_meta = json.loads(meta_path.read_text())
         if {k: old_meta.get(k) for k in ("params", "classes")} == {k: meta[k] for k in ("params", "classes")}:
@@ -277,65 +280,5 @@ def _write_indexes(out_dir: Path, params: PreprocessParams, table: SampleTable, 
     write_composite_csv(out_dir, new)
 
 
-def preprocessed_table(out_dir: str | Path) -> SampleTable:
-    """The clips of a preprocessed folder, with array kinds ``flow`` (3, C, C) float32 in [0, 1]
-    (u, v, strain, as the composite), ``face`` (S, S, 3) uint8 RGB apex face, ``strain`` (S, S),
-    ``ars``, ``rrs`` and ``lbptop`` (D,) — the kinds the run computed."""
-    out_dir = Path(out_dir)
-    samples_path, meta_path = out_dir / "samples.csv", out_dir / "preprocess.json"
-    for p in (samples_path, meta_path):
-        if not p.is_file():
-            raise DataError("not a preprocessed folder (run `microexp preprocess` first)", p)
-    meta = json.loads(meta_path.read_text())
-    df = pd.read_csv(samples_path, dtype=str, keep_default_na=False)
-    missing = [c for c in SAMPLE_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataError(f"samples.csv lacks columns {missing}", samples_path)
-    classes = tuple(meta["classes"])
-    for i, r in df.iterrows():
-        if r["label"] not in classes:
-            raise DataError(f"label {r['label']!r} is not one of {list(classes)}", samples_path, int(i) + 2)
-    for col in ("onset", "apex", "offset"):
-        df[col] = pd.array([int(v) if v.strip() else None for v in df[col]], dtype="Int64")
-    df["y"] = df["y"].astype(int)
-    df["npz_path"] = [str(out_dir / p) for p in df["npz"]]
-    df["csv_row"] = np.arange(len(df)) + 2
-    features = set(meta["params"]["features"])
-    loaders = {"face": _npz_loader("apex_face")}
-    if "flow" in features:
-        loaders["flow"] = _load_flow_image
-    if {"flow", "strain"} & features:
-        loaders["strain"] = _npz_loader("strain")
-    for kind in ("ars", "rrs", "lbptop"):
-        if kind in features:
-            loaders[kind] = _npz_loader(kind)
-    table = SampleTable(df, classes, loaders, name="preprocessed")
-    table.df.attrs.update({"taxonomy": meta.get("taxonomy", ""), "params": meta["params"]})
-    return table
-
-
-def _npz_array(row: pd.Series, key: str) -> np.ndarray:
-    path = row["npz_path"]
-    if not Path(path).is_file():
-        raise DataError("preprocessed clip file is missing", path, row.get("csv_row"))
-    try:
-        with np.load(path) as data:
-            if key not in data.files:
-                raise DataError(f"has no {key!r} array (it has {data.files})", path, row.get("csv_row"))
-            return data[key]
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read ({exc})", path, row.get("csv_row")) from exc
-
-
-def _load_npz_kind(row: pd.Series, i: int, *, key: str) -> np.ndarray:
-    return _npz_array(row, key)
-
-
-def _npz_loader(key: str):
-    # a partial of a module-level function pickles, so tables can travel to worker processes
-    return partial(_load_npz_kind, key=key)
-
-
-def _load_flow_image(row: pd.Series, i: int) -> np.ndarray:
-    img = _npz_array(row, "flow_image")
-    return np.ascontiguousarray(img.transpose(2, 0, 1), dtype=np.float32) / 255.0
+#: The preprocessed folder as a :class:`SampleTable` (array kinds: see :func:`load_preprocessed`).
+preprocessed_table = load_preprocessed

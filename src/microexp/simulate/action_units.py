@@ -183,13 +183,19 @@ def au_displacements(landmarks: np.ndarray, au_intensities: dict[str, float],
     return au_displacements_with_virtual(landmarks, au_intensities, side_scale)[:68]
 
 
+#: Fractions of the eye opening travelled at a full blink by the upper and the lower lid.
+BLINK_UPPER_TRAVEL, BLINK_LOWER_TRAVEL = 0.6, 0.1
+
+
 def blink_displacements(landmarks: np.ndarray, closure: float) -> np.ndarray:
     """(74, 2) displacements closing both upper eyelids by ``closure`` (0 open … 1 shut; AU43/45)."""
     L = np.asarray(landmarks, dtype=np.float64)
     out = np.zeros((68 + len(VIRTUAL_NAMES), 2))
     for upper, lower in ((37, 41), (38, 40), (43, 47), (44, 46)):
-        # the upper lid travels most of the way, the lower lid rises to meet it
+        # The upper lid travels most of the way and the lower lid rises a little. The lids never
+        # meet: a warp cannot fold skin over the eye, and coinciding control points with
+        # different motions would make the spline blow up.
         gap = L[lower] - L[upper]
-        out[upper] += 0.85 * closure * gap
-        out[lower] -= 0.15 * closure * gap
+        out[upper] += BLINK_UPPER_TRAVEL * closure * gap
+        out[lower] -= BLINK_LOWER_TRAVEL * closure * gap
     return out

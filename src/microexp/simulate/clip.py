@@ -11,7 +11,7 @@ from .emotions import ExpressionSpec, sample_expression
 from .identities import Identity
 from .nuisances import NuisanceConfig, blink_profile, flicker_gains, nuisance_config, smooth_drift
 from .timeline import Timeline, sample_timeline
-from .warping import expression_field, identity_grid
+from .warping import expression_field, forward_positions, identity_grid
 
 
 @dataclass
@@ -100,6 +100,8 @@ def render_clip(identity: Identity, emotion_or_aus, *, fps: float = 200.0, ampli
     shape = identity.image.shape[:2]
     field_apex = expression_field(shape, L0, aus, spec.side_scale) if any(aus.values()) else None
     disp_apex = au_displacements_with_virtual(L0, aus, spec.side_scale)[:68]
+    if field_apex is not None:  # the landmarks' true motion under the rendered warp
+        disp_apex = forward_positions(field_apex, L0, L0 + disp_apex) - L0
 
     blink, blink_info = np.zeros(n), None
     field_blink = disp_blink = None
@@ -107,7 +109,7 @@ def render_clip(identity: Identity, emotion_or_aus, *, fps: float = 200.0, ampli
         blink, blink_info = blink_profile(rng, n, fps)
         full = blink_displacements(L0, 1.0)
         field_blink = expression_field(shape, L0, {}, extra=full)
-        disp_blink = full[:68]
+        disp_blink = forward_positions(field_blink, L0, L0 + full[:68]) - L0
 
     centre = L0.mean(axis=0)
     heads = _head_transforms(rng, n, cfg, centre)
@@ -115,25 +117,24 @@ def render_clip(identity: Identity, emotion_or_aus, *, fps: float = 200.0, ampli
 
     base = identity.image.astype(np.float32)
     grid = identity_grid(shape)
+    gx, gy = grid[..., 0], grid[..., 1]
     frames = np.empty((n,) + identity.image.shape, dtype=np.uint8)
     landmarks = np.empty((n, 68, 2))
     for i in range(n):
-        field = np.zeros_like(grid)
-        moved = L0.copy()
-        if field_apex is not None and profile[i] > 0:
-            field += np.float32(profile[i]) * field_apex
-            moved += profile[i] * disp_apex
-        if field_blink is not None and blink[i] > 0:
-            field += np.float32(blink[i]) * field_blink
-            moved += blink[i] * disp_blink
         inv = cv2.invertAffineTransform(heads[i]).astype(np.float32)
-        src = grid @ inv[:, :2].T + inv[:, 2] + field
-        img = cv2.remap(base, src[..., 0], src[..., 1], interpolation=cv2.INTER_LINEAR,
-                        borderMode=cv2.BORDER_REFLECT101)
+        map_x = inv[0, 0] * gx + inv[0, 1] * gy + inv[0, 2]
+        map_y = inv[1, 0] * gx + inv[1, 1] * gy + inv[1, 2]
+        moved = L0.copy()
+        for weight, fld, disp in ((profile[i], field_apex, disp_apex), (blink[i], field_blink, disp_blink)):
+            if fld is not None and weight > 0:
+                map_x += np.float32(weight) * fld[..., 0]
+                map_y += np.float32(weight) * fld[..., 1]
+                moved += weight * disp
+        img = cv2.remap(base, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
         if gains[i] != 1.0:
             img *= np.float32(gains[i])
         if cfg.sensor_noise > 0:
-            img += rng.normal(0.0, cfg.sensor_noise, img.shape).astype(np.float32)
+            img += np.float32(cfg.sensor_noise) * rng.standard_normal(img.shape, dtype=np.float32)
         frames[i] = np.clip(np.rint(img), 0, 255).astype(np.uint8)
         landmarks[i] = moved @ heads[i][:, :2].T + heads[i][:, 2]
 

@@ -8,6 +8,7 @@ subject of a simulated dataset is a different face while the dlib pipeline still
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,7 +20,7 @@ DEFAULT_FRAME_SIZE: tuple[int, int] = (256, 288)
 #: Range of the distance between the eye centres, in pixels.
 IOD_RANGE_PX: tuple[float, float] = (64.0, 78.0)
 #: Largest weight of the second portrait in a morph (the first always dominates: no ghost faces).
-MAX_MORPH_WEIGHT = 0.4
+MAX_MORPH_WEIGHT = 0.3
 
 
 @dataclass
@@ -110,7 +111,15 @@ def _warp_portrait_to(face, target: np.ndarray, size: tuple[int, int]) -> np.nda
 
 
 def make_identity(index: int, seed: int, frame_size: tuple[int, int] = DEFAULT_FRAME_SIZE) -> Identity:
-    """The ``index``-th person (0-based) of the population drawn from ``seed``; subject ``f'{index+1:02d}'``."""
+    """The ``index``-th person (0-based) of the population drawn from ``seed``; subject ``f'{index+1:02d}'``.
+
+    Identities are cached per process; their arrays are read-only.
+    """
+    return _cached_identity(int(index), int(seed), tuple(int(v) for v in frame_size))
+
+
+@lru_cache(maxsize=64)
+def _cached_identity(index: int, seed: int, frame_size: tuple[int, int]) -> Identity:
     import cv2
 
     rng = np.random.default_rng([int(seed), int(index), 0x1D])
@@ -151,4 +160,6 @@ def make_identity(index: int, seed: int, frame_size: tuple[int, int] = DEFAULT_F
         "channel_gains": [round(float(g), 4) for g in gains], "gamma": round(gamma, 4),
         "light_strength": round(strength, 4), "geometry": geometry,
     }
+    image.setflags(write=False)
+    target.setflags(write=False)
     return Identity(f"{index + 1:02d}", image, target, params)

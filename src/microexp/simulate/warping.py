@@ -11,9 +11,11 @@ import numpy as np
 
 from .action_units import au_displacements_with_virtual, virtual_points
 
-#: Ridge added to the spline's kernel matrix: near-coincident control points (inner and outer lip
-#: contours are a few pixels apart) would otherwise make the system ill-conditioned.
-TPS_REGULARISATION = 1e-3
+#: Ridge added to the spline's kernel matrix (kernel values are ~10^2-10^4 at face scale):
+#: near-coincident control points (the inner lip contours of a closed mouth) would otherwise make
+#: the spline overshoot. The spline then passes near, not exactly through, the control values;
+#: :func:`forward_positions` gives where points really go.
+TPS_REGULARISATION = 10.0
 
 
 def _tps_kernel(r2: np.ndarray) -> np.ndarray:
@@ -25,8 +27,10 @@ def _tps_kernel(r2: np.ndarray) -> np.ndarray:
 
 
 def fit_thin_plate_spline(controls: np.ndarray, values: np.ndarray,
-                          regularisation: float = TPS_REGULARISATION) -> tuple[np.ndarray, np.ndarray]:
+                          regularisation: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``(n, d)`` and affine part ``(3, d)`` of the spline through ``values`` at ``controls`` (n, 2)."""
+    if regularisation is None:
+        regularisation = TPS_REGULARISATION
     c = np.asarray(controls, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     n = len(c)
@@ -112,6 +116,26 @@ def remap_with_field(image: np.ndarray, field: np.ndarray, base_grid: np.ndarray
         base_grid = identity_grid((h, w))
     m = base_grid + field
     return cv2.remap(image, m[..., 0], m[..., 1], interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+
+
+def sample_field(field: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(n, 2) bilinear samples of an (H, W, 2) field at (n, 2) points."""
+    import cv2
+
+    pts = np.asarray(points, dtype=np.float32)
+    xs, ys = pts[None, :, 0].copy(), pts[None, :, 1].copy()
+    return np.stack([cv2.remap(np.ascontiguousarray(field[..., k]), xs, ys, cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)[0] for k in range(2)], 1).astype(np.float64)
+
+
+def forward_positions(field: np.ndarray, points: np.ndarray, guess: np.ndarray | None = None,
+                      iterations: int = 4) -> np.ndarray:
+    """Where ``points`` (n, 2) end up under the backward ``field``: solves ``q + field(q) = p``."""
+    p = np.asarray(points, dtype=np.float64)
+    q = p.copy() if guess is None else np.asarray(guess, dtype=np.float64).copy()
+    for _ in range(iterations):
+        q = p - sample_field(field, q)
+    return q
 
 
 def identity_grid(shape: tuple[int, int]) -> np.ndarray:

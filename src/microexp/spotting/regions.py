@@ -64,3 +64,34 @@ def scale_landmarks(landmarks: np.ndarray, from_shape: tuple[int, int], to_shape
     """Landmarks of a ``from_shape`` (H, W) frame in the pixel grid of a resized ``to_shape`` frame."""
     pts = np.asarray(landmarks, float)
     return pts * np.array([to_shape[1] / from_shape[1], to_shape[0] / from_shape[0]])
+
+
+#: Margin (fraction of the side) around the landmarks' box, and how far the box is raised above
+#: the brows (fraction of its height): dlib's points stop at the brows, the forehead moves too.
+FACE_CROP_MARGIN = 0.05
+FOREHEAD_FRACTION = 0.15
+
+
+def crop_clip_to_landmarks(frames: np.ndarray, landmarks: np.ndarray, size: int,
+                           margin: float = FACE_CROP_MARGIN) -> tuple[np.ndarray, np.ndarray]:
+    """Crop every frame of a clip to one square around ``landmarks`` (those of the onset frame),
+    resized to ``size``; head motion within the clip stays visible, as it would to a tracker that
+    crops once. Returns ``(frames (T, size, size[, 3]), landmarks in the crop's pixels)``."""
+    import cv2
+
+    pts = np.asarray(landmarks, float)
+    if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3:
+        raise DataError(f"expected (N, 2) landmarks, got {pts.shape}")
+    x0, y0 = pts.min(0)
+    x1, y1 = pts.max(0)
+    y0 -= FOREHEAD_FRACTION * (y1 - y0)
+    side = max(x1 - x0, y1 - y0) * (1 + 2 * margin)
+    if side < 4:
+        raise DataError(f"landmarks span {side:.1f} pixels: too small to crop a face")
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    scale = size / side
+    m = np.float32([[scale, 0, size / 2 - scale * cx], [0, scale, size / 2 - scale * cy]])
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    out = np.stack([cv2.warpAffine(np.ascontiguousarray(f), m, (size, size), flags=interp,
+                                   borderMode=cv2.BORDER_REPLICATE) for f in np.asarray(frames)])
+    return out, pts * scale + m[:, 2]

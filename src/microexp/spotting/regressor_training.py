@@ -26,7 +26,10 @@ class IntensityRegressor:
     """``fit(X (N, C, S, S), y (N,))`` / ``predict(X) -> (N,)`` around the modified VGG-M."""
 
     def __init__(self, variant: int = 0, width: float = 0.25, epochs: int = 8,
-                 batch_size: int = PAPER_BATCH_SIZE, lr: float = 1e-3, seed: int = 0):
+                 batch_size: int = PAPER_BATCH_SIZE, lr: float = 1e-3, seed: int = 0,
+                 preparation: dict | None = None):
+        #: how clips were turned into flows (``FlowPreparation.to_dict()``), saved with the weights
+        self.preparation = dict(preparation or {})
         self.variant, self.width, self.epochs = variant, width, epochs
         self.batch_size, self.lr, self.seed = batch_size, lr, seed
         self.model: nn.Module | None = None
@@ -35,7 +38,7 @@ class IntensityRegressor:
 
     def config(self) -> dict:
         return {"variant": self.variant, "width": self.width, "epochs": self.epochs,
-                "batch_size": self.batch_size, "lr": self.lr, "seed": self.seed}
+                "batch_size": self.batch_size, "lr": self.lr, "seed": self.seed, "preparation": self.preparation}
 
     def _build(self, in_channels: int) -> nn.Module:
         self.in_channels = in_channels
@@ -62,7 +65,7 @@ class IntensityRegressor:
                 loss = nn.functional.mse_loss(self.model(Xt[idx]), yt[idx])
                 loss.backward()
                 opt.step()
-                total += float(loss) * len(idx)
+                total += float(loss.detach()) * len(idx)
             self.loss_history.append(total / len(X))
         return self
 

@@ -84,7 +84,7 @@ def render_frames(face: np.ndarray, movement: np.ndarray, site: str, amplitude: 
     size = face.shape[0]
     centres, (dy, dx) = MOVEMENT_SITES[site]
     move_field = _gaussian_field(size, centres, 0.07)
-    eye_field = _gaussian_field(size, EYE_CENTRES, 0.06)
+    eye_field = _gaussian_field(size, EYE_CENTRES, 0.035)  # lids only: a blink leaves the brows still
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     frames = []
     for t in range(len(movement)):

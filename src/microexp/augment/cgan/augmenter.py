@@ -65,7 +65,7 @@ class FlowGANAugmenter:
     """
 
     def __init__(self, per_class: int = PAPER_PER_CLASS, epochs: int = 30, seed: int = 0,
-                 cache_dir: str | Path | None = None, batch_size: int = 32, **gan_kwargs):
+                 cache_dir: str | Path | None = None, batch_size: int = 16, **gan_kwargs):
         self.per_class = int(per_class)
         self.epochs = int(epochs)
         self.seed = int(seed)

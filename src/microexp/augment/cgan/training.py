@@ -27,12 +27,12 @@ class GANConfig:
     """Hyper-parameters of one GAN fit; all of them enter the cache key."""
 
     epochs: int = 30
-    batch_size: int = 32
+    batch_size: int = 16
     lr: float = PAPER_LEARNING_RATE
     beta1: float = PAPER_BETA1
     latent_dim: int = DEFAULT_LATENT_DIM
-    generator_width: int = 64
-    discriminator_width: int = 32
+    generator_width: int = 32
+    discriminator_width: int = 16
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)

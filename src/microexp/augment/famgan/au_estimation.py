@@ -8,7 +8,7 @@ the landmarks moved since a neutral (onset) frame:
 2. displacements are expressed in the neutral face's frame (outward, down) in inter-ocular
    distances (IOD), one *half face* at a time: the subject's right half as it is, the left half
    mirrored onto it (:data:`FLIP_68`), so one half-face model reads either side;
-3. a ridge regression from half-face displacements to AU intensities is fitted on simulated
+3. a linear model between half-face displacements and AU intensities is fitted on simulated
    faces whose AU intensities are known (:func:`calibrate_on_displacements` — landmark geometry
    only — or on landmarks detected in rendered clips).
 
@@ -33,8 +33,8 @@ HALF_FACE_POINTS: tuple[int, ...] = tuple(sorted(RIGHT_HALF_68 | MIDLINE_68))
 STABLE_POINTS: tuple[int, ...] = (0, 16, 27, 36, 39, 42, 45)
 #: Default AU list: every unit the simulator models.
 DEFAULT_AUS: tuple[str, ...] = tuple(AU_SPECS)
-#: Ridge strength of the calibration regression (in IOD² units; small, the problem is well posed).
-DEFAULT_RIDGE = 1e-3
+#: Regularisation of the AU read-out, relative to the mean feature (or AU pattern) energy.
+DEFAULT_RIDGE = 1e-2
 
 
 def _check(landmarks, name="landmarks") -> np.ndarray:
@@ -89,34 +89,62 @@ def half_face_features(landmarks, neutral, align: bool = True) -> tuple[np.ndarr
 
 @dataclass
 class LandmarkAUEstimator:
-    """Half-face ridge regression from landmark displacements to AU intensities.
+    """Half-face model from landmark displacements to AU intensities (one model, read per side).
 
     ``predict_sides(landmarks_seq, neutral)`` → (left, right) ``(T, A)`` (subject's sides);
     ``predict(landmarks_seq, neutral)`` → their mean ``(T, A)``.
+
+    ``method="forward"`` (default) fits the forward model ``features ≈ AUs · D`` (no intercept: a
+    face that did not move shows no AU) and inverts it frame by frame by non-negative, Tikhonov
+    regularised least squares. Detector jitter sits on the features; a regression of AUs on noisy
+    features would shrink every estimate toward zero (errors-in-variables), the forward fit keeps
+    the gain right and leaves the jitter to the temporal filter (eq. 2). ``method="ridge"`` regresses
+    AUs on features directly (smoother, attenuated).
     """
 
     aus: tuple[str, ...] = DEFAULT_AUS
     ridge: float = DEFAULT_RIDGE
-    clip_negative: bool = True
+    method: str = "forward"
+    patterns_: np.ndarray | None = field(default=None, repr=False)
     coef_: np.ndarray | None = field(default=None, repr=False)
     intercept_: np.ndarray | None = field(default=None, repr=False)
 
     def fit_features(self, features: np.ndarray, targets: np.ndarray) -> "LandmarkAUEstimator":
+        """Fit on rows of half-face features ``(n, F)`` with their AU intensities ``(n, A)``."""
         X, Y = np.asarray(features, np.float64), np.asarray(targets, np.float64)
-        if len(X) != len(Y) or Y.shape[1] != len(self.aus):
+        if len(X) != len(Y) or Y.ndim != 2 or Y.shape[1] != len(self.aus):
             raise DataError(f"features {X.shape} and targets {Y.shape} do not match {len(self.aus)} AUs")
-        mx, my = X.mean(0), Y.mean(0)
-        Xc, Yc = X - mx, Y - my
-        gram = Xc.T @ Xc + self.ridge * len(X) * np.eye(X.shape[1])
-        self.coef_ = np.linalg.solve(gram, Xc.T @ Yc)
-        self.intercept_ = my - mx @ self.coef_
+        if self.method == "forward":
+            gy = Y.T @ Y
+            gy = gy + 1e-6 * (float(np.mean(np.diag(gy))) + 1e-12) * np.eye(len(self.aus))
+            self.patterns_ = np.linalg.solve(gy, Y.T @ X)  # (A, F) displacement pattern of each AU
+        elif self.method == "ridge":
+            mx, my = X.mean(0), Y.mean(0)
+            Xc, Yc = X - mx, Y - my
+            gram = Xc.T @ Xc
+            # ridge relative to the mean feature energy, so it means the same whatever the units
+            gram = gram + self.ridge * (float(np.mean(np.diag(gram))) + 1e-12) * np.eye(X.shape[1])
+            self.coef_ = np.linalg.solve(gram, Xc.T @ Yc)
+            self.intercept_ = my - mx @ self.coef_
+        else:
+            raise ConfigError(f"unknown calibration method {self.method!r}; choose 'forward' or 'ridge'")
         return self
 
     def _predict_features(self, feats: np.ndarray) -> np.ndarray:
+        feats = np.atleast_2d(np.asarray(feats, np.float64))
+        if self.method == "forward":
+            if self.patterns_ is None:
+                raise ConfigError("LandmarkAUEstimator is not calibrated; call a calibrate_* function first")
+            from scipy.optimize import nnls
+
+            D = self.patterns_
+            lam = self.ridge * (float(np.mean(np.sum(D * D, axis=1))) + 1e-12)
+            A = np.vstack([D.T, np.sqrt(lam) * np.eye(len(self.aus))])
+            pad = np.zeros(len(self.aus))
+            return np.array([nnls(A, np.concatenate([f, pad]))[0] for f in feats])
         if self.coef_ is None:
             raise ConfigError("LandmarkAUEstimator is not calibrated; call a calibrate_* function first")
-        out = feats @ self.coef_ + self.intercept_
-        return np.clip(out, 0.0, None) if self.clip_negative else out
+        return np.clip(feats @ self.coef_ + self.intercept_, 0.0, None)
 
     def predict_sides(self, landmarks_seq, neutral=None) -> tuple[np.ndarray, np.ndarray]:
         seq = _check(landmarks_seq)
@@ -131,13 +159,16 @@ class LandmarkAUEstimator:
         return (left + right) / 2.0
 
     def to_dict(self) -> dict:
-        return {"aus": list(self.aus), "ridge": self.ridge, "coef": self.coef_.tolist(),
-                "intercept": self.intercept_.tolist()}
+        arrays = {k: None if v is None else np.asarray(v).tolist()
+                  for k, v in (("patterns", self.patterns_), ("coef", self.coef_), ("intercept", self.intercept_))}
+        return {"aus": list(self.aus), "ridge": self.ridge, "method": self.method, **arrays}
 
     @classmethod
     def from_dict(cls, d: dict) -> "LandmarkAUEstimator":
-        est = cls(tuple(d["aus"]), float(d["ridge"]))
-        est.coef_, est.intercept_ = np.array(d["coef"]), np.array(d["intercept"])
+        est = cls(tuple(d["aus"]), float(d["ridge"]), method=d.get("method", "forward"))
+        for key in ("patterns", "coef", "intercept"):
+            if d.get(key) is not None:
+                setattr(est, f"{key}_", np.array(d[key]))
         return est
 
 
@@ -145,13 +176,18 @@ def random_au_vectors(n: int, aus=DEFAULT_AUS, rng=None, active_max: int = 3, in
                       asymmetric: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
     """``n`` random sparse AU settings: intensities (n, A) and side scales (n, 2) (left, right).
 
+    Setting ``i`` holds unit ``i mod A`` plus up to ``active_max - 1`` random others.
+
     A fraction ``asymmetric`` of settings scale one side down, so the half-face model sees sides differ.
     """
     rng = np.random.default_rng(rng)
     I = np.zeros((n, len(aus)))
     for i in range(n):
-        k = rng.integers(1, active_max + 1)
-        I[i, rng.choice(len(aus), k, replace=False)] = rng.uniform(0.1, intensity_max, k)
+        # setting i always holds AU number i mod A, so a few settings already cover every unit
+        k = int(rng.integers(1, active_max + 1))
+        others = rng.permutation([a for a in range(len(aus)) if a != i % len(aus)])[: k - 1]
+        active = np.concatenate([[i % len(aus)], others]).astype(int)
+        I[i, active] = rng.uniform(0.1, intensity_max, len(active))
     scales = np.ones((n, 2))
     asym = rng.random(n) < asymmetric
     scales[asym, rng.integers(0, 2, asym.sum())] = rng.uniform(0.0, 0.8, asym.sum())

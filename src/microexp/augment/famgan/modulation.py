@@ -109,7 +109,7 @@ def face_midline_x(landmarks: np.ndarray) -> float:
 
 
 def mirrored_half_faces(image: np.ndarray, midline_x: float) -> tuple[np.ndarray, np.ndarray]:
-    """Two symmetric faces (paper 002 fig. 2): image-left half + its mirror, image-right half + its mirror.
+    """Two symmetric faces (paper 002 fig. 2): (image-left half + its mirror, image-right half + its mirror).
 
     The mirror is taken about the vertical line ``x = midline_x``; pixels whose mirror falls outside
     the image keep their value.
@@ -124,9 +124,11 @@ def mirrored_half_faces(image: np.ndarray, midline_x: float) -> tuple[np.ndarray
     return left_face, right_face
 
 
-def join_half_faces(left_result: np.ndarray, right_result: np.ndarray, midline_x: float,
+def join_half_faces(image_left_result: np.ndarray, image_right_result: np.ndarray, midline_x: float,
                     feather: int = 3) -> np.ndarray:
-    """Image-left half from ``left_result``, right half from ``right_result``, blended over ±``feather`` px."""
+    """Image-left half from ``image_left_result``, image-right half from ``image_right_result``,
+    blended over ±``feather`` px around ``midline_x``."""
+    left_result, right_result = image_left_result, image_right_result
     if left_result.shape != right_result.shape:
         raise DataError(f"half-face results differ in shape: {left_result.shape} vs {right_result.shape}")
     w = left_result.shape[1]

@@ -30,9 +30,11 @@ class SRConfig:
     # phase 1: L1 pre-training (the PSNR-oriented model)
     pretrain_iters: int = 3000
     pretrain_lr: float = 2e-4     # ESRGAN: 2e-4
+    pretrain_minutes: float | None = None  # wall-clock cap; the LR schedule then follows elapsed time
     # phase 2: adversarial fine-tuning (ESRGAN)
     gan_iters: int = 600
     gan_lr: float = 1e-4          # ESRGAN: 1e-4
+    gan_minutes: float | None = None
     d_features: int = 32          # ESRGAN: 64
     pixel_weight: float = 1e-2    # ESRGAN η
     adversarial_weight: float = 5e-3  # ESRGAN λ

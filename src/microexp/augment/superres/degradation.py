@@ -1,8 +1,7 @@
 """Paper 000's low-resolution simulation, and HR/LR training pairs built from it.
 
 The degradation itself lives in :func:`microexp.face.degrade` (resize to 128, 3×3 Gaussian blur,
-×4 down-sampling to 32, random median blur). :func:`reference_degrade` is the same recipe, used
-only when that function is not available in the installed package.
+×4 down-sampling to 32, random median blur); this module turns it into training pairs.
 """
 from __future__ import annotations
 
@@ -12,48 +11,25 @@ import numpy as np
 HR_SIZE = 128
 SCALE = 4
 LR_SIZE = HR_SIZE // SCALE
-#: Paper 000: "gaussian blur x3 kernel size".
-GAUSSIAN_KERNEL = 3
-#: Paper 000 applies median blur "randomly"; probability and kernel are not given: 1/2 and 3.
-MEDIAN_PROBABILITY = 0.5
-MEDIAN_KERNEL = 3
 
 
 def resize_face(image: np.ndarray, size: int = HR_SIZE) -> np.ndarray:
-    """Square resize with area averaging when shrinking and bicubic when enlarging."""
+    """Square resize with area averaging when shrinking and bicubic when enlarging (as
+    :func:`microexp.face.degrade` makes its HR face)."""
     import cv2
 
     h, w = image.shape[:2]
     if (h, w) == (size, size):
         return image
-    interp = cv2.INTER_AREA if min(h, w) >= size else cv2.INTER_CUBIC
+    interp = cv2.INTER_AREA if min(h, w) > size else cv2.INTER_CUBIC
     return cv2.resize(image, (size, size), interpolation=interp)
 
 
-def reference_degrade(image: np.ndarray, seed: int | None = None) -> np.ndarray:
-    """HR face (any size, uint8, gray or RGB) → LR ``(32, 32[, C])`` uint8 (paper 000)."""
-    import cv2
+def degrade(image: np.ndarray, seed: int) -> np.ndarray:
+    """:func:`microexp.face.degrade` to ``(32, 32, C)`` uint8, keeping three channels for RGB input."""
+    from ...face import degrade as face_degrade
 
-    rng = np.random.default_rng(seed)
-    hr = resize_face(np.asarray(image), HR_SIZE)
-    blurred = cv2.GaussianBlur(hr, (GAUSSIAN_KERNEL, GAUSSIAN_KERNEL), 0)
-    lr = cv2.resize(blurred, (LR_SIZE, LR_SIZE), interpolation=cv2.INTER_AREA)
-    if rng.random() < MEDIAN_PROBABILITY:
-        lr = cv2.medianBlur(lr, MEDIAN_KERNEL)
-    return lr
-
-
-def degrade(image: np.ndarray, seed: int | None = None) -> np.ndarray:
-    """:func:`microexp.face.degrade` when the package has it, else :func:`reference_degrade`."""
-    try:
-        from ...face import degrade as face_degrade
-    except ImportError:
-        face_degrade = reference_degrade
-    lr = np.asarray(face_degrade(image, seed=seed))
-    if lr.shape[:2] != (LR_SIZE, LR_SIZE):
-        import cv2
-
-        lr = cv2.resize(lr, (LR_SIZE, LR_SIZE), interpolation=cv2.INTER_AREA)
+    lr = np.asarray(face_degrade(image, seed=int(seed), hr_size=HR_SIZE, lr_size=LR_SIZE))
     if lr.ndim == 2 and np.asarray(image).ndim == 3:
         lr = np.repeat(lr[..., None], 3, axis=2)
     return lr.astype(np.uint8)

@@ -61,9 +61,16 @@ def _state_bytes(obj) -> bytes:
     return buf.getvalue()
 
 
-def _cosine_lr(base: float, it: int, total: int) -> float:
+def _cosine_lr(base: float, progress: float) -> float:
     # Cosine decay to 1 % of the base rate: a fixed schedule, no look at any validation data.
-    return base * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(it, total) / max(total, 1))))
+    return base * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0))))
+
+
+def _progress(it: int, total: int, seconds: float, minutes: float | None) -> float:
+    """Fraction of the phase done: by iterations, or by wall time when a time cap is set (on a
+    shared CPU the cap, not the iteration count, is what bounds the run)."""
+    done = it / max(total, 1)
+    return max(done, seconds / (60.0 * minutes)) if minutes else done
 
 
 def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_dir: str | Path, *,
@@ -84,7 +91,7 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     disc = VGGStyleDiscriminator(n_features=cfg.d_features)
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.pretrain_lr, betas=(0.9, 0.99))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.gan_lr, betas=(0.9, 0.99))
-    state = {"phase": "pretrain", "iteration": 0, "history": []}
+    state = {"phase": "pretrain", "iteration": 0, "seconds": 0.0, "history": []}
     sampler = PatchSampler(hr, lr, cfg.scale, cfg.patch_lr, np.random.default_rng(cfg.seed))
     ckpt_path = out_dir / "checkpoint.pt"
     if resume and ckpt_path.is_file():
@@ -93,7 +100,8 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
         disc.load_state_dict(ck["discriminator"])
         opt_g.load_state_dict(ck["opt_g"])
         opt_d.load_state_dict(ck["opt_d"])
-        state = {"phase": ck["phase"], "iteration": ck["iteration"], "history": ck["history"]}
+        state = {"phase": ck["phase"], "iteration": ck["iteration"], "seconds": ck["seconds"],
+                 "history": ck["history"]}
         sampler.rng.bit_generator.state = ck["sampler_rng"]
         torch.set_rng_state(ck["torch_rng"])
         log(f"resumed at {state['phase']} iteration {state['iteration']}")
@@ -108,7 +116,8 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     def checkpoint():
         atomic_write_bytes(ckpt_path, _state_bytes({
             "config": cfg.to_dict(), "phase": state["phase"], "iteration": state["iteration"],
-            "history": state["history"], "generator": gen.state_dict(), "discriminator": disc.state_dict(),
+            "seconds": state["seconds"], "history": state["history"],
+            "generator": gen.state_dict(), "discriminator": disc.state_dict(),
             "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
             "sampler_rng": sampler.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}))
 
@@ -120,19 +129,27 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     def out_of_time() -> bool:
         return max_minutes is not None and (time.monotonic() - started) / 60.0 >= max_minutes
 
-    phases = [("pretrain", cfg.pretrain_iters)] + ([("gan", cfg.gan_iters)] if cfg.gan_iters > 0 else [])
-    for phase, total in phases:
+    phases = [("pretrain", cfg.pretrain_iters, cfg.pretrain_minutes)]
+    if cfg.gan_iters > 0:
+        phases.append(("gan", cfg.gan_iters, cfg.gan_minutes))
+    for phase, total, minutes in phases:
         if state["phase"] == "done" or (phase == "pretrain" and state["phase"] == "gan"):
             continue
         gen.train()
         disc.train()
         sums: dict[str, float] = {}
-        while state["iteration"] < total:
+        tick = time.monotonic()
+        while True:
             it = state["iteration"]
+            state["seconds"] += time.monotonic() - tick
+            tick = time.monotonic()
+            progress = _progress(it, total, state["seconds"], minutes)
+            if progress >= 1.0:
+                break
             lr_b, hr_b = sampler.sample(cfg.batch_size)
             if phase == "pretrain":
                 for group in opt_g.param_groups:
-                    group["lr"] = _cosine_lr(cfg.pretrain_lr, it, total)
+                    group["lr"] = _cosine_lr(cfg.pretrain_lr, progress)
                 loss = F.l1_loss(gen(lr_b), hr_b)
                 opt_g.zero_grad(set_to_none=True)
                 loss.backward()
@@ -143,10 +160,12 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v
             state["iteration"] = it + 1
-            if state["iteration"] % cfg.iters_per_epoch == 0 or state["iteration"] == total:
+            last = _progress(state["iteration"], total, state["seconds"] + time.monotonic() - tick, minutes) >= 1.0
+            if state["iteration"] % cfg.iters_per_epoch == 0 or last:
                 epoch = math.ceil(state["iteration"] / cfg.iters_per_epoch)
                 n = (state["iteration"] - 1) % cfg.iters_per_epoch + 1
                 record = {"phase": phase, "epoch": epoch, "iteration": state["iteration"],
+                          "minutes": round((state["seconds"] + time.monotonic() - tick) / 60.0, 3),
                           **{k: v / n for k, v in sums.items()}}
                 state["history"].append(record)
                 log(" ".join(f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
@@ -154,7 +173,7 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
                 sample_grid(epoch)
                 checkpoint()
                 atomic_write_json(out_dir / "history.json", state["history"])
-                if out_of_time() and state["iteration"] < total:
+                if out_of_time() and not last:
                     log(f"time budget of {max_minutes} min spent; resume to continue")
                     return {"finished": False, **state}
         name = "generator_psnr.pt" if phase == "pretrain" else "generator_gan.pt"
@@ -162,7 +181,7 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
         if phase == "pretrain":
             # ESRGAN initialises the GAN phase from the PSNR model, with a fresh optimiser.
             opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.gan_lr, betas=(0.9, 0.99))
-        state.update(phase="gan" if phase == "pretrain" else "done", iteration=0)
+        state.update(phase="gan" if phase == "pretrain" else "done", iteration=0, seconds=0.0)
         checkpoint()
     state["phase"] = "done"
     return {"finished": True, **state}

@@ -1,0 +1,120 @@
+"""``microexp sr train|eval|upscale``: paper 000's ×4 face super-resolution."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+sr_app = typer.Typer(no_args_is_help=True, help="Super-resolution of low-resolution faces (ESRGAN, SRGAN, bicubic).")
+
+
+def _load_config(config: Optional[Path], overrides: dict):
+    from ..augment.superres import SRConfig
+    from ..errors import ConfigError
+
+    data = {}
+    if config is not None:
+        import yaml
+
+        if not config.is_file():
+            raise ConfigError(f"{config}: configuration file is missing")
+        data = yaml.safe_load(config.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{config}: expected a mapping of settings")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return SRConfig.from_dict(data)
+
+
+def _hr_faces(folder: Path):
+    import numpy as np
+
+    from ..augment.superres import resize_face
+    from ..augment.superres.folders import read_images
+
+    names, images = read_images(folder)
+    faces = [resize_face(img if img.ndim == 3 else np.repeat(img[..., None], 3, 2)) for img in images]
+    return names, np.stack(faces)
+
+
+@sr_app.command("train")
+def train(faces: Path = typer.Option(..., help="folder of HR face images (resized to 128×128)"),
+          out: Path = typer.Option(..., help="run folder (checkpoint, samples, generators)"),
+          config: Optional[Path] = typer.Option(None, help="YAML of SRConfig settings"),
+          arch: Optional[str] = typer.Option(None, help="rrdbnet or srresnet"),
+          pretrain_iters: Optional[int] = typer.Option(None), gan_iters: Optional[int] = typer.Option(None),
+          vgg_weights: Optional[Path] = typer.Option(None, help="VGG19 state_dict (torchvision keys) for the perceptual loss"),
+          max_minutes: Optional[float] = typer.Option(None, help="stop after this wall time; rerun to resume"),
+          seed: Optional[int] = typer.Option(None), fresh: bool = typer.Option(False, help="ignore an existing checkpoint")):
+    """Degrade the faces (paper 000) and train: L1 pre-training, then ESRGAN fine-tuning."""
+    import yaml
+
+    from ..augment.superres import make_pairs, train_super_resolution
+    from ..io import atomic_write_text
+
+    cfg = _load_config(config, {"arch": arch, "pretrain_iters": pretrain_iters, "gan_iters": gan_iters,
+                                "vgg_weights": str(vgg_weights) if vgg_weights else None, "seed": seed})
+    _, hr = _hr_faces(faces)
+    lr = make_pairs(hr, cfg.lr_variants, seed=cfg.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    result = train_super_resolution(hr, lr, cfg, out, resume=not fresh, max_minutes=max_minutes,
+                                    log=lambda m: typer.echo(m))
+    typer.echo(f"{'finished' if result['finished'] else 'paused'}: {out}")
+
+
+def _upscaler(model: str):
+    from ..augment.superres import load_generator, upscale_bicubic, upscale_with
+
+    if model == "bicubic":
+        return upscale_bicubic
+    gen, _ = load_generator(model)
+    return lambda lr: upscale_with(gen, lr)
+
+
+@sr_app.command("eval")
+def evaluate(model: str = typer.Option(..., help="generator file (generator_psnr.pt / generator_gan.pt) or 'bicubic'"),
+             faces: Path = typer.Option(..., help="folder of HR face images"),
+             out: Path = typer.Option(..., help="results folder"), seed: int = typer.Option(0)):
+    """Degrade HR faces to 32×32, super-resolve them and report PSNR / SSIM / MSE against the HR faces."""
+    import json
+
+    import pandas as pd
+
+    from ..augment.superres import image_quality, make_pairs, summarise_quality
+    from ..io import atomic_write_json, atomic_write_text
+
+    names, hr = _hr_faces(faces)
+    lr = make_pairs(hr, 1, seed=seed)[:, 0]
+    per_image = image_quality(hr, _upscaler(model)(lr))
+    summary = {"model": model, **summarise_quality(per_image)}
+    atomic_write_json(out / "metrics.json", summary)
+    atomic_write_text(out / "per_image.csv", pd.DataFrame({"image": names, **per_image}).to_csv(index=False))
+    typer.echo(json.dumps({k: summary[k] for k in ("n", "psnr", "ssim", "mse")}))
+
+
+@sr_app.command("upscale")
+def upscale(model: str = typer.Option(..., help="generator file or 'bicubic'"),
+            input: Path = typer.Option(..., help="folder of faces/frames, or a video file"),
+            output: Path = typer.Option(..., help="folder for the ×4 images (same names, PNG)"),
+            degrade_first: bool = typer.Option(False, "--degrade-first", help="simulate paper 000's LR first")):
+    """Super-resolve every image of a folder (or every frame of a clip) by the model's scale."""
+    import numpy as np
+
+    from ..augment.superres import degrade
+    from ..augment.superres.folders import read_clip
+    from ..io import atomic_write_image
+
+    names, images = read_clip(input)
+    run = _upscaler(model)
+    for i, (name, img) in enumerate(zip(names, images)):
+        if img.ndim == 2:
+            img = np.repeat(img[..., None], 3, axis=2)
+        if degrade_first:
+            img = degrade(img, seed=i)
+        atomic_write_image(output / (Path(name).stem + ".png"), run(img[None])[0])
+    typer.echo(f"{len(names)} images → {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sr_app, name="sr")

@@ -1,0 +1,35 @@
+"""The subject split of benchmarks/super_resolution.py on the real composite: disjoint, seeded, per database."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("sr_bench", REPO / "benchmarks" / "super_resolution.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_subject_split_holds_out_whole_subjects_of_every_database(megc2019_root):
+    bench = _bench()
+    table = pd.read_csv(megc2019_root / bench.CSV_NAME)
+    table["subject"] = table["dataset"].astype(str) + "/" + table["sub"].astype(str)
+    test = bench.subject_split(table, 0.25, 0)
+    assert set(table.loc[test, "subject"]).isdisjoint(table.loc[~test, "subject"])
+    for dataset, rows in table.groupby("dataset"):
+        n_subjects = rows["subject"].nunique()
+        held = table.loc[test & (table["dataset"] == dataset), "subject"].nunique()
+        assert held == max(1, round(0.25 * n_subjects))
+    assert (bench.subject_split(table, 0.25, 0) == test).all()
+    assert not (bench.subject_split(table, 0.25, 1) == test).all()
+
+
+def test_composite_faces_load_at_128(megc2019_root):
+    faces, table = _bench().load_composite_faces(megc2019_root)
+    assert faces.shape == (len(table), 128, 128, 3) and faces.dtype.name == "uint8"

@@ -1,0 +1,76 @@
+"""``microexp sr upscale|train|eval`` on tiny folders."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+from typer.testing import CliRunner
+
+from microexp.augment.superres import SRConfig, build_generator, generator_bytes
+from microexp.cli.main import app
+from microexp.errors import DataError
+from microexp.io import atomic_write_image, read_image
+
+torch.set_num_threads(1)
+runner = CliRunner()
+
+
+def _folder(path, n=2, size=8, seed=0):
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        atomic_write_image(path / f"face{i}.png", rng.integers(0, 256, (size, size, 3), dtype=np.uint8))
+    return path
+
+
+def test_upscale_a_folder_with_a_generator_and_bicubic(tmp_path):
+    faces = _folder(tmp_path / "in")
+    cfg = SRConfig(n_features=4, n_blocks=1, growth=4)
+    model = tmp_path / "g.pt"
+    model.write_bytes(generator_bytes(build_generator(cfg), cfg))
+    for name in (str(model), "bicubic"):
+        out = tmp_path / ("out_" + ("g" if name != "bicubic" else "bicubic"))
+        result = runner.invoke(app, ["sr", "upscale", "--model", name, "--input", str(faces), "--output", str(out)])
+        assert result.exit_code == 0, result.output
+        files = sorted(p.name for p in out.iterdir())
+        assert files == ["face0.png", "face1.png"]
+        assert read_image(out / "face0.png").shape == (32, 32, 3)
+
+
+def test_upscale_refuses_a_missing_folder(tmp_path):
+    result = runner.invoke(app, ["sr", "upscale", "--model", "bicubic", "--input", str(tmp_path / "nope.txt"),
+                                 "--output", str(tmp_path / "o")])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, DataError) and "nope.txt" in str(result.exception)
+
+
+def test_train_then_eval_on_a_tiny_folder(tmp_path):
+    faces = _folder(tmp_path / "faces", n=2, size=40)
+    config = tmp_path / "sr.yaml"
+    config.write_text("n_features: 4\nn_blocks: 1\ngrowth: 4\nd_features: 4\npatch_lr: 4\nbatch_size: 2\n"
+                      "lr_variants: 1\npretrain_iters: 2\ngan_iters: 1\niters_per_epoch: 2\n")
+    run = tmp_path / "run"
+    result = runner.invoke(app, ["sr", "train", "--faces", str(faces), "--out", str(run), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert (run / "generator_psnr.pt").is_file() and (run / "generator_gan.pt").is_file()
+    assert (run / "config.yaml").is_file()
+    result = runner.invoke(app, ["sr", "eval", "--model", str(run / "generator_psnr.pt"), "--faces", str(faces),
+                                 "--out", str(tmp_path / "eval")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert metrics["n"] == 2 and 0.0 < metrics["ssim"] <= 1.0 and metrics["psnr"] > 0.0
+
+
+def test_upscale_the_frames_of_a_video(tmp_path):
+    import cv2
+
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (16, 16))
+    for i in range(3):
+        writer.write(np.full((16, 16, 3), 40 * i, np.uint8))
+    writer.release()
+    out = tmp_path / "frames"
+    result = runner.invoke(app, ["sr", "upscale", "--model", "bicubic", "--input", str(video), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["frame_00001.png", "frame_00002.png", "frame_00003.png"]
+    assert read_image(out / "frame_00002.png").shape == (64, 64, 3)

@@ -1,0 +1,133 @@
+"""The shared trainer: determinism, no access to the test subject, early stopping, augmenter, checkpoints."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from microexp.errors import ConfigError
+from microexp.training.classifier import TorchClassifier
+
+torch.set_num_threads(1)
+
+FAST = dict(epochs=3, batch_size=16, lr=3e-3, threads=1)
+
+
+def toy_flow(n_subjects: int = 6, per_subject: int = 6, seed: int = 0):
+    """Flow-like (N, 3, 28, 28) arrays in [0, 1] whose class shows as a bright patch."""
+    rng = np.random.default_rng(seed)
+    n = n_subjects * per_subject
+    y = np.tile(np.arange(3), n // 3 + 1)[:n]
+    X = rng.random((n, 3, 28, 28)).astype(np.float32) * 0.5
+    for c in range(3):
+        X[y == c, c, 4 + 6 * c:10 + 6 * c, 4:10] += 0.5
+    groups = np.repeat([f"s{i}" for i in range(n_subjects)], per_subject)
+    return X, y, groups
+
+
+def fold_predictions(make, X, y, groups, test_subject, *, peek: bool = False):
+    """One leave-one-subject-out fold; ``peek=True`` is a deliberately leaking trainer."""
+    te = groups == test_subject
+    if peek:
+        est = make().fit(X, y, groups)  # trains on the test subject too, labels included
+    else:
+        est = make().fit(X[~te], y[~te], groups[~te])
+    return est.predict_proba(X[te])
+
+
+def test_same_seed_same_predictions():
+    X, y, g = toy_flow()
+    p1 = TorchClassifier("ststnet", num_classes=3, seed=3, **FAST).fit(X, y, g).predict_proba(X)
+    p2 = TorchClassifier("ststnet", num_classes=3, seed=3, **FAST).fit(X, y, g).predict_proba(X)
+    np.testing.assert_array_equal(p1, p2)
+    assert np.allclose(p1.sum(1), 1.0)
+
+
+def test_test_labels_never_reach_the_trainer():
+    X, y, g = toy_flow()
+    shuffled = y.copy()
+    te = g == "s0"
+    shuffled[te] = np.roll(y[te], 1)
+    assert (shuffled[te] != y[te]).any()
+    make = lambda: TorchClassifier("ststnet", num_classes=3, seed=0, **FAST)  # noqa: E731
+    honest = fold_predictions(make, X, y, g, "s0")
+    honest_shuffled = fold_predictions(make, X, shuffled, g, "s0")
+    np.testing.assert_array_equal(honest, honest_shuffled)
+    # the same check catches a trainer that peeks at the test subject
+    peeking = fold_predictions(make, X, y, g, "s0", peek=True)
+    peeking_shuffled = fold_predictions(make, X, shuffled, g, "s0", peek=True)
+    assert not np.allclose(peeking, peeking_shuffled)
+
+
+def test_early_stopping_validates_on_training_subjects_only():
+    X, y, g = toy_flow(n_subjects=8)
+    te = g == "s7"
+    est = TorchClassifier("ststnet", num_classes=3, seed=1, early_stopping={"val_subjects_fraction": 0.25, "patience": 2},
+                          **{**FAST, "epochs": 6}).fit(X[~te], y[~te], g[~te])
+    assert est.validation_subjects_, "no validation subjects were drawn"
+    assert set(est.validation_subjects_) <= set(g[~te])
+    assert "s7" not in est.validation_subjects_
+    assert 1 <= est.best_epochs_[0] <= 6
+
+
+class RecordingAugmenter:
+    """Stands in for a generative augmenter: returns noisy copies and remembers what it saw."""
+
+    def fit_generate(self, X_train, y_train, groups, seed):
+        self.seen = (len(X_train), set(np.asarray(groups).tolist()), seed)
+        rng = np.random.default_rng(seed)
+        return np.clip(X_train[:6] + 0.01 * rng.standard_normal(X_train[:6].shape), 0, 1).astype(np.float32), y_train[:6]
+
+
+def test_augmenter_sees_the_training_fold_only():
+    X, y, g = toy_flow()
+    te = g == "s2"
+    aug = RecordingAugmenter()
+    est = TorchClassifier("ststnet", num_classes=3, seed=0, augmenter=aug, **FAST).fit(X[~te], y[~te], g[~te])
+    n_seen, groups_seen, _ = aug.seen
+    assert n_seen == (~te).sum() and "s2" not in groups_seen
+    assert est.n_synthetic_ == 6
+
+
+def test_checkpoint_round_trip(tmp_path):
+    X, y, g = toy_flow()
+    path = tmp_path / "fold" / "model.pt"
+    est = TorchClassifier("ststnet", num_classes=3, seed=0, checkpoint_path=str(path), members=2, **FAST).fit(X, y, g)
+    assert path.is_file() and not list(path.parent.glob("*.tmp"))
+    restored = TorchClassifier("ststnet", num_classes=3, seed=0, members=2, **FAST).load(path)
+    np.testing.assert_allclose(est.predict_proba(X), restored.predict_proba(X), atol=1e-6)
+
+
+def test_face_uint8_input_arcface_and_tta():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 255, (12, 24, 24, 3), dtype=np.uint8)
+    y = np.arange(12) % 3
+    est = TorchClassifier("resnet_abn_arcface", num_classes=3, loss="arcface", tta_flip=True,
+                          model_kwargs={"input_size": 24, "width": 0.125}, epochs=1, batch_size=6, threads=1)
+    p = est.fit(X, y, np.arange(12) % 4).predict_proba(X)
+    assert p.shape == (12, 3) and np.allclose(p.sum(1), 1)
+
+
+def test_arcface_needs_an_arcface_model():
+    X, y, g = toy_flow()
+    with pytest.raises(ConfigError):
+        TorchClassifier("ststnet", num_classes=3, loss="arcface", **FAST).fit(X, y, g)
+
+
+def test_trainer_learns_the_toy_problem():
+    X, y, g = toy_flow(n_subjects=6, per_subject=9)
+    te = g == "s0"
+    est = TorchClassifier("ststnet", num_classes=3, seed=0, epochs=25, batch_size=16, lr=1e-2, mixup_alpha=0.2,
+                          threads=1).fit(X[~te], y[~te], g[~te])
+    assert (est.predict(X[te]) == y[te]).mean() >= 2 / 3
+
+
+def test_flow_ensemble_is_the_best_alias_and_fits():
+    from microexp.models import BEST_MODEL, create_estimator
+
+    X, y, g = toy_flow()
+    te = g == "s1"
+    est = create_estimator(BEST_MODEL, num_classes=3, seed=0, members=2, epochs=2, threads=1)
+    p = est.fit(X[~te], y[~te], g[~te]).predict_proba(X[te])
+    assert p.shape == (te.sum(), 3) and np.allclose(p.sum(1), 1)
+    assert set(est.predict(X[te])) <= {0, 1, 2}

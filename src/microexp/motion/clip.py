@@ -57,10 +57,7 @@ def clip_motion(frames, *, onset_idx: int = 0, apex_idx: int, size: int = 128, m
         valid = np.ones((size, size), dtype=bool)
     flow = FLOW_METHODS[method](onset, apex)
     strain = optical_strain(flow)
-    if not valid.all():
-        valid = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=BORDER_MARGIN) > 0
-        flow[~valid] = 0.0
-        strain[~valid] = 0.0
+    valid = zero_outside_valid(flow, strain, valid)
     return {
         "onset": onset,
         "apex": apex,
@@ -70,3 +67,19 @@ def clip_motion(frames, *, onset_idx: int = 0, apex_idx: int, size: int = 128, m
         "transform": transform,
         "valid": valid,
     }
+
+
+def zero_outside_valid(flow: np.ndarray, strain: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Set flow and strain to 0 (in place) outside ``valid`` shrunk by ``BORDER_MARGIN`` pixels.
+
+    The replicated border of an aligned crop that reaches past the image moves with the face and
+    would fake strong motion. Returns the shrunk mask.
+    """
+    import cv2
+
+    if valid.all():
+        return valid
+    valid = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=BORDER_MARGIN) > 0
+    flow[~valid] = 0.0
+    strain[~valid] = 0.0
+    return valid

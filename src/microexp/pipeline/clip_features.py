@@ -82,6 +82,7 @@ def compute_clip_features(frames: Sequence[np.ndarray], apex_index: int, *, feat
         flow_fn = motion.tvl1_flow if method == "tvl1" else motion.farneback_flow
         flow = np.asarray(flow_fn(gray[0], gray[apex_index]), dtype=np.float32)
         strain = np.asarray(motion.optical_strain(flow), dtype=np.float32)
+        motion.zero_outside_valid(flow, strain, aligned.valid)
         out["strain"] = strain
         if "flow" in features:
             out["flow"] = flow

@@ -24,6 +24,10 @@ from ..errors import ConfigError
 from ..io import atomic_write_image, atomic_write_json, atomic_write_text, read_image
 
 
+#: Height of the flow pictures in the report (smaller ones are enlarged).
+REPORT_PICTURE_HEIGHT = 192
+
+
 @dataclass(frozen=True)
 class DemoProfile:
     """How big the demo is. ``duration_range_s`` bounds the clips' onset→offset length."""
@@ -165,7 +169,13 @@ def _write_report(report_dir: Path, out: Path, prof: DemoProfile, sim, pre, resu
         if npz.is_file():
             from .pictures import make_picture
 
-            atomic_write_image(report_dir / "flow" / f"{name}.png", make_picture("flow", npz))
+            picture = make_picture("flow", npz)
+            if picture.shape[0] < REPORT_PICTURE_HEIGHT:  # small faces: enlarge without smoothing
+                import cv2
+
+                k = REPORT_PICTURE_HEIGHT / picture.shape[0]
+                picture = cv2.resize(picture, None, fx=k, fy=k, interpolation=cv2.INTER_NEAREST)
+            atomic_write_image(report_dir / "flow" / f"{name}.png", picture)
             flow_rel = f"flow/{name}.png"
         _motion_plot(frames, clip, report_dir / "motion" / f"{name}.png")
         items.append({"name": name, "clip": clip, "example": f"examples/{name}.png", "flow": flow_rel,

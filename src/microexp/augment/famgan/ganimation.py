@@ -27,6 +27,8 @@ LAMBDA_ATTENTION = 0.05
 LAMBDA_ATTENTION_TV = 0.05
 LAMBDA_ADVERSARIAL = 0.1
 LAMBDA_AU = 1.0
+#: Initial attention logit: sigmoid(−4) ≈ 0.018, so the untrained generator copies its input.
+ATTENTION_BIAS_INIT = -4.0
 
 
 def _res_block(ch: int) -> nn.Module:
@@ -50,6 +52,8 @@ class AUConditionedGenerator(nn.Module):
             nn.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False), nn.InstanceNorm2d(w, affine=True), nn.ReLU(True))
         self.colour = nn.Sequential(nn.Conv2d(w, 3, 5, 1, 2), nn.Tanh())
         self.attention = nn.Sequential(nn.Conv2d(w, 1, 5, 1, 2), nn.Sigmoid())
+        # start as the identity (attention ≈ 0.02): an ME changes few pixels, learning adds them
+        nn.init.constant_(self.attention[0].bias, ATTENTION_BIAS_INIT)
 
     def forward(self, image: torch.Tensor, cond: torch.Tensor):
         planes = cond[:, :, None, None].expand(-1, -1, *image.shape[2:])

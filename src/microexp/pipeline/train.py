@@ -1,0 +1,225 @@
+"""Train the deployable recogniser: fit one model on ALL samples of a database and write a model
+folder that ``microexp analyse`` (or :func:`load_trained`) uses on new clips.
+
+``MODEL_DIR`` layout::
+
+    estimator.pt | estimator.pkl   weights (torch: tensors only; otherwise a pickle: trusted sources only)
+    model.json                     the model card: model, kwargs, trainer, classes, input encoding,
+                                   training data summary, LOSO scores (when run), microexp version
+    loso/                          with ``evaluate_loso``: the leave-one-subject-out run (metrics.json …)
+
+There is no test split here: every sample trains the model. How well such a model generalises is
+what the leave-one-subject-out evaluation (``evaluate_loso``, run before the final fit and
+separately from it) estimates; the final model itself has no held-out score.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import ConfigError, DataError, ProtocolError
+from ..io import atomic_write_json
+
+MODEL_CARD = "model.json"
+#: Version of the model folder layout; bumped when model.json changes incompatibly.
+MODEL_FORMAT_VERSION = 1
+#: Input kinds ``analyse`` can compute from a new clip.
+ANALYSABLE_INPUT_KINDS = ("flow",)
+#: Keys every model.json must have for :func:`load_trained`.
+REQUIRED_CARD_KEYS = ("format_version", "model", "input_kind", "classes", "input_encoding", "estimator")
+
+
+@dataclass(frozen=True)
+class CompositeEncoding:
+    """How a clip becomes the model's input: the MEGC2019 u/v/strain composite (STSTNet's input,
+    Liong et al. 2019). ``analyse`` reproduces exactly this from the onset and apex frames."""
+
+    kind: str = "megc2019_composite"
+    size: int = 28
+    channels: tuple[str, ...] = ("u", "v", "strain")
+    scaling: str = "each channel resized to size×size, min-max scaled to 0-255 per image, then divided by 255"
+    flow_method: str = "tvl1"
+    face_size: int = 128
+    alignment: str = "similarity transform fitted on the onset frame's 68 landmarks, applied to onset and apex"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["channels"] = list(self.channels)
+        return d
+
+
+@dataclass
+class TrainedModel:
+    """A fitted estimator with its model card (``model.json``)."""
+
+    directory: Path
+    card: dict
+    estimator: object
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.card["classes"])
+
+    @property
+    def encoding(self) -> dict:
+        return dict(self.card["input_encoding"])
+
+    def scores(self, X) -> tuple[np.ndarray, str]:
+        """``(N, n_classes)`` class scores and their kind: ``"probability"`` (``predict_proba``)
+        or ``"decision"`` (one-vs-rest decision values; larger = more likely). Classes the
+        estimator never saw get NaN."""
+        est = self.estimator
+        n = len(self.classes)
+        if hasattr(est, "predict_proba"):
+            raw, kind = np.asarray(est.predict_proba(X), dtype=float), "probability"
+        elif hasattr(est, "decision_function"):
+            raw, kind = np.asarray(est.decision_function(X), dtype=float), "decision"
+            if raw.ndim == 1:  # two classes: one signed margin for the second
+                raw = np.stack([-raw, raw], axis=1)
+        else:
+            pred = np.asarray(est.predict(X), dtype=int)
+            return np.eye(n)[pred], "one_hot"
+        seen = np.asarray(getattr(est, "classes_", np.arange(raw.shape[1])), dtype=int)
+        out = np.full((raw.shape[0], n), np.nan)
+        out[:, seen] = raw
+        return out, kind
+
+    def predict(self, X) -> np.ndarray:
+        scores, _ = self.scores(X)
+        return np.nanargmax(scores, axis=1)
+
+
+def _data_summary(table, dataset: str, root: Path, X: np.ndarray) -> dict:
+    ident = "\n".join(f"{s}|{c}|{y}" for s, c, y in zip(table.df["subject"], table.df["clip"], table.df["y"]))
+    per_db = {}
+    for ds, part in table.df.groupby("dataset", sort=True):
+        counts = np.bincount(part["y"].to_numpy(), minlength=len(table.classes))
+        per_db[str(ds)] = {"samples": int(len(part)), "subjects": int(part["subject"].nunique()),
+                           "classes": {c: int(k) for c, k in zip(table.classes, counts)}}
+    return {"dataset": dataset, "root": str(Path(root).resolve()), "samples": int(len(table)),
+            "subjects": int(table.df["subject"].nunique()), "classes": table.class_counts(),
+            "per_database": per_db, "input_shape": list(X.shape[1:]),
+            "samples_sha256": hashlib.sha256(ident.encode()).hexdigest()}
+
+
+def _encoding_for(table, X: np.ndarray) -> CompositeEncoding:
+    if X.ndim != 4 or X.shape[1] != 3 or X.shape[2] != X.shape[3]:
+        raise ConfigError(f"the model's input has shape {tuple(X.shape[1:])}; analyse needs u/v/strain "
+                          "composites shaped (3, S, S)")
+    params = table.df.attrs.get("params") or {}  # preprocessed folders say how their flows were made
+    return CompositeEncoding(size=int(X.shape[2]), flow_method=str(params.get("method", "tvl1")),
+                             face_size=int(params.get("size", 128)))
+
+
+def train_model(*, dataset: str, root: str | Path, out: str | Path, model: str | None = None,
+                config: str | Path | None = None, seed: int = 0, fast: bool = False, evaluate_loso: bool = False,
+                jobs: int | None = None, progress: bool = True, echo: Callable[[str], None] = print,
+                table=None) -> TrainedModel:
+    """Fit ``model`` (a registered name or ``best``; default: the config's, else ``svm``) on every
+    sample of ``dataset`` and write the model folder ``out`` (see the module docstring).
+
+    ``config`` is an evaluation YAML (model, model_kwargs, trainer, fast_trainer, input_kind);
+    ``fast`` applies its ``fast_trainer`` budget. ``evaluate_loso`` first runs the
+    leave-one-subject-out evaluation of the same configuration into ``out/loso``.
+    """
+    from .. import __version__
+    from ..datasets import load_dataset
+    from ..models.persistence import save_estimator
+    from ..models.registry import create_estimator, get_spec, resolve_name
+    from .evaluation import read_config, run_evaluation
+
+    cfg = read_config(Path(config) if config is not None else None)
+    requested = model or cfg.get("model", "svm")
+    name = resolve_name(requested)
+    spec = get_spec(name)
+    input_kind = cfg.get("input_kind") or spec.input_kind
+    if input_kind not in ANALYSABLE_INPUT_KINDS:
+        raise ConfigError(f"model {name!r} eats {input_kind!r} inputs; a deployable model for `microexp analyse` "
+                          f"must eat one of {list(ANALYSABLE_INPUT_KINDS)} (the u/v/strain composite)")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DataError("model folder path exists and is not a folder", out)
+    table = table if table is not None else load_dataset(dataset, root)
+    present = np.unique(table.y)
+    if len(present) < 2:
+        raise ProtocolError(f"{dataset} has samples of {len(present)} class only; a recogniser needs at least two")
+    trainer = dict(cfg.get("trainer") or {})
+    if fast:
+        trainer.update(cfg.get("fast_trainer") or {})
+    model_kwargs = dict(cfg.get("model_kwargs") or {})
+
+    loso = None
+    if evaluate_loso:
+        echo(f"[1/2] leave-one-subject-out evaluation of {name} (estimates how the final model generalises)")
+        metrics = run_evaluation(dataset=dataset, root=Path(root), model=name, protocol="loso", out=out / "loso",
+                                 config=Path(config) if config is not None else None, first_seed=seed, fast=fast,
+                                 jobs=jobs, progress=progress, echo=echo, table=table)
+        loso = {"protocol": "loso", "folds": metrics.get("folds"), "metrics_file": "loso/metrics.json",
+                **{p: {k: metrics[p][k] for k in ("uf1", "uar", "accuracy") if k in metrics[p]}
+                   for p in metrics if isinstance(metrics[p], dict) and "uf1" in metrics[p]}}
+
+    X = table.arrays(input_kind)
+    encoding = _encoding_for(table, X)
+    echo(f"[{2 if evaluate_loso else 1}/{2 if evaluate_loso else 1}] fitting {name} on all {len(table)} samples "
+         f"({table.df['subject'].nunique()} subjects) of {dataset}")
+    estimator = create_estimator(name, num_classes=len(table.classes), seed=seed, trainer=trainer, **model_kwargs)
+    t0 = time.perf_counter()
+    estimator.fit(X, table.y, table.subjects)
+    fit_seconds = time.perf_counter() - t0
+    saved = save_estimator(estimator, out)
+    card = {
+        "format_version": MODEL_FORMAT_VERSION,
+        "microexp_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": name, "model_requested": requested, "family": spec.family, "paper": spec.paper,
+        "model_kwargs": model_kwargs, "trainer": trainer, "seed": int(seed), "fast": bool(fast),
+        "input_kind": input_kind, "classes": list(table.classes),
+        "input_encoding": encoding.to_dict(),
+        "training_data": _data_summary(table, dataset, Path(root), X),
+        "fit_seconds": round(fit_seconds, 3),
+        "estimator": saved,
+        "loso": loso,
+        "scope": "fitted on every sample of the training data (no held-out test split); see 'loso' for an "
+                 "honest estimate of its accuracy on unseen subjects of the same databases",
+    }
+    atomic_write_json(out / MODEL_CARD, card)  # written last: its presence marks a complete folder
+    echo(f"model folder: {out}")
+    return TrainedModel(out, card, estimator)
+
+
+def read_model_card(model_dir: str | Path) -> dict:
+    """``model.json`` of a model folder, checked; raises :class:`DataError` naming what is missing."""
+    import json
+
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise DataError("model folder does not exist (make one with `microexp train`)", model_dir)
+    path = model_dir / MODEL_CARD
+    if not path.is_file():
+        raise DataError(f"not a model folder: {MODEL_CARD} is missing (make one with `microexp train`)", path)
+    try:
+        card = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"model card is not valid JSON ({exc})", path) from exc
+    missing = [k for k in REQUIRED_CARD_KEYS if k not in card] if isinstance(card, dict) else list(REQUIRED_CARD_KEYS)
+    if missing:
+        raise DataError(f"model card lacks keys {missing}", path)
+    if int(card["format_version"]) > MODEL_FORMAT_VERSION:
+        raise DataError(f"model folder format {card['format_version']} is newer than this microexp understands "
+                        f"({MODEL_FORMAT_VERSION}); upgrade microexp", path)
+    return card
+
+
+def load_trained(model_dir: str | Path) -> TrainedModel:
+    """The model folder written by :func:`train_model`, ready to predict."""
+    from ..models.persistence import load_estimator
+
+    model_dir = Path(model_dir)
+    card = read_model_card(model_dir)
+    return TrainedModel(model_dir, card, load_estimator(model_dir, card["estimator"]))

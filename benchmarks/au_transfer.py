@@ -2,7 +2,7 @@
 
 Simulated source clips (known per-frame AU intensities) drive the animation of other simulated
 faces (paper 002's pipeline: landmark AU estimation with size-jittered averaging, eq. 1; temporal
-mean filter, eq. 2; neutral correction, eq. 3; per-side sequences; the warp generator). The AU
+mean filter, eq. 2; neutral correction, eq. 3; per-side sequences; the warp generator, or with ``--generator ganimation`` the learned one). The AU
 sequence is then estimated again from the generated clip and compared with the source's true AU
 curves: Pearson r per AU over the frames of the clips where that AU is active.
 
@@ -36,6 +36,9 @@ def parse_args(argv=None):
     p.add_argument("--nuisances", default="easy", help="simulator difficulty of the source clips")
     p.add_argument("--deltas", default="-10,-5,0,5,10", help="eq. 1 size offsets ('0' switches it off)")
     p.add_argument("--half-width", type=int, default=2, help="eq. 2 half window n")
+    p.add_argument("--generator", choices=("warp", "ganimation"), default="warp",
+                   help="warp: the simulator's TPS warp; ganimation: the small learned generator")
+    p.add_argument("--ganimation-steps", type=int, default=400, help="training steps of the learned generator")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/au_transfer")
     return p.parse_args(argv)
@@ -63,11 +66,19 @@ def main(argv=None) -> dict:
     t0 = time.perf_counter()
     out = Path(args.out)
     deltas = tuple(int(d) for d in args.deltas.split(","))
-    # identities: sources 0.., targets 100.., calibration 200.. (disjoint sets)
+    # identities: sources 0.., targets 100.., calibration 200.., learned generator 300.. (disjoint)
     est = calibrate_on_rendered_clips(range(200, 200 + args.calibration_identities), args.calibration_clips,
                                       seed=args.seed)
     atomic_write_json(out / "au_estimator.json", est.to_dict())
     aus = est.aus
+    generator = None  # transfer_clip's default: the warp generator
+    if args.generator == "ganimation":
+        from microexp.augment.famgan import simulated_pairs, train_ganimation
+
+        # identities 300.. train the learned generator: disjoint from sources, targets and calibration
+        src, dst, cond, _ = simulated_pairs(range(300, 304), clips_per_identity=6, seed=args.seed, aus=aus)
+        generator = train_ganimation(src, dst, cond, aus, steps=args.ganimation_steps, seed=args.seed)
+        atomic_write_json(out / "ganimation_history.json", generator.history)
     rng = np.random.default_rng(args.seed)
     per_au = {a: {"truth": [], "source_est": [], "generated_est": []} for a in aus}
     rows, strip, generated = [], [], []
@@ -76,7 +87,7 @@ def main(argv=None) -> dict:
         target = make_identity(100 + c, args.seed)
         emotion = SOURCE_EMOTIONS[c % len(SOURCE_EMOTIONS)]
         frames, truth = render_clip(source, emotion, nuisances=args.nuisances, seed=rng)
-        res = transfer_clip(frames, target.image, est, target_landmarks=target.landmarks, deltas=deltas,
+        res = transfer_clip(frames, target.image, est, generator, target_landmarks=target.landmarks, deltas=deltas,
                             half_width=args.half_width)
         gl, gr = estimate_au_sides(res.frames, est, deltas=deltas)
         gen_est = temporal_mean_filter((gl + gr) / 2, args.half_width)
@@ -116,7 +127,7 @@ def main(argv=None) -> dict:
     atomic_write_image(out / "apex_strip.png", np.concatenate(strip[:6], axis=0))
     atomic_write_text(out / "per_clip.csv", pd.DataFrame(rows).to_csv(index=False))
     summary = {
-        "benchmark": "au_transfer", "clips": args.clips, "nuisances": args.nuisances, "deltas": list(deltas),
+        "benchmark": "au_transfer", "generator": args.generator, "clips": args.clips, "nuisances": args.nuisances, "deltas": list(deltas),
         "half_width": args.half_width,
         "mean_r_generated_vs_truth": round(float(np.nanmean(gen_rs)), 4),
         "mean_r_source_estimate_vs_truth": round(float(np.nanmean(src_rs)), 4),

@@ -90,12 +90,19 @@ def table_markdown(results: list[dict]) -> str:
     for s in results:
         pub = PUBLISHED.get(s["model"], "")
         if "skipped" in s:
-            lines.append(f"| {s['model']} | – | – | skipped: {s['skipped']} |" + " |" * 9 + f" {pub} |")
+            lines.append(f"| {s['model']} | – | – | skipped: {s['skipped']} |" + " |" * 8 + f" {pub} |")
             continue
         cells = [fmt(s, f"{d}_{k}") for d in DATASETS for k in ("uf1", "uar")]
         cpu = f"{s['cpu_minutes']['mean']:.1f}"
         lines.append(f"| {s['model']} | {s['input_kind']} | {len(s['seeds'])} | " + " | ".join(cells) + f" | {cpu} | {pub} |")
     return "\n".join(lines) + "\n"
+
+
+def _table_page(results: list[dict], complete: bool) -> str:
+    note = "" if complete else "**Incomplete: the run is still going or was interrupted.**\n\n"
+    return ("# MEGC2019 composite, honest LOSO (68 folds)\n\n" + note +
+            "UF1 / UAR pooled over folds; mean ± std over seeds; CPU minutes summed over the folds of one run.\n\n"
+            + table_markdown(results))
 
 
 def main(argv=None) -> int:
@@ -118,6 +125,8 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     table = load_megc2019(args.root)
     models = list_models() if args.models == "all" else [m.strip() for m in args.models.split(",") if m.strip()]
+    if BEST_MODEL in models:  # the headline model first, so an interrupted run still has it
+        models = [BEST_MODEL] + [m for m in models if m != BEST_MODEL]
     out = Path(args.out)
     t0 = time.perf_counter()
     results = []
@@ -125,6 +134,7 @@ def main(argv=None) -> int:
         n = args.best_seeds if (model == BEST_MODEL and args.best_seeds) else args.seeds
         results.append(run_model(table, model, list(range(n)), out, args.jobs, args.fast))
         atomic_write_json(out / "results.json", {"results": results, "complete": False})
+        atomic_write_text(out / "table.md", _table_page(results, complete=False))
     ran = [r for r in results if "skipped" not in r]
     best = max(ran, key=lambda r: min(r["full_uf1"]["mean"], r["full_uar"]["mean"])) if ran else None
     summary = {
@@ -138,9 +148,7 @@ def main(argv=None) -> int:
                    for r in results},
     }
     atomic_write_json(out / "results.json", {"results": results, "summary": summary, "complete": True})
-    atomic_write_text(out / "table.md", "# MEGC2019 composite, honest LOSO (68 folds)\n\n"
-                      "UF1 / UAR pooled over folds; mean ± std over seeds; CPU minutes summed over folds.\n\n"
-                      + table_markdown(results))
+    atomic_write_text(out / "table.md", _table_page(results, complete=True))
     print(json.dumps(summary))
     return 0
 

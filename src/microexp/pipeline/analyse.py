@@ -26,8 +26,10 @@ import numpy as np
 from ..errors import ConfigError, DataError, FaceNotFoundError
 from ..io import atomic_write_image, atomic_write_json, atomic_write_npz, read_image
 
-#: Longest onset..offset span analysed at once (frames are held in memory); pass --onset/--offset.
+#: Longest onset..offset span analysed at once; longer clips need --onset/--offset.
 MAX_FRAMES = 1500
+#: Frames onset..offset are held in memory (twice while spotting): at most this many bytes of them.
+MAX_CLIP_BYTES = 1 << 30
 #: CASME II's frame rate, at which paper 004 chose its SW-Max window (9 frames).
 SW_MAX_REFERENCE_FPS = 200.0
 #: Pictures smaller than this are enlarged (nearest neighbour) so their pixels stay visible.
@@ -107,13 +109,36 @@ def _enlarged(image: np.ndarray, side: int = PICTURE_SIDE) -> np.ndarray:
     return cv2.resize(image, (w * factor, h * factor), interpolation=cv2.INTER_NEAREST)
 
 
+def plot_spotting_curve(path: Path, curve: np.ndarray, onset_no: int, marks: dict[str, int],
+                        method: str = "baseline") -> Path:
+    """The spotting intensity over frame numbers, with the apex lines labelled by frame number."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..report.plots import save_figure
+
+    numbers = onset_no + np.arange(len(curve))
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    ax.plot(numbers, curve, color="k", lw=1.3, marker="." if len(curve) <= 60 else None,
+            label=f"onset→frame motion ({method})")
+    for (name, idx), style in zip(marks.items(), ("--", ":")):
+        ax.axvline(onset_no + idx, ls=style, lw=1.3, color="C3" if name.startswith("spotted") else "C0",
+                   label=f"{name}: frame {onset_no + idx}")
+    ax.set_xlabel("frame number")
+    ax.set_ylabel("intensity (max = 1)")
+    ax.legend(fontsize=7, loc="best")
+    return save_figure(fig, path, dpi=90)
+
+
 def _write_pictures(out: Path, frames: list[np.ndarray], detection, landmarks, motion: dict, composite: np.ndarray,
-                    curve: np.ndarray, apex_idx: int, spotted_idx: int, apex_source: str, onset_no: int) -> dict:
+                    curve: np.ndarray, apex_idx: int, spotted_idx: int, apex_source: str, onset_no: int,
+                    spot_method: str) -> dict:
     import cv2
 
     from ..face.drawing import draw_landmarks
     from ..motion import flow_to_hsv_image, scalar_to_image
-    from ..spotting.plots import plot_intensity_curve
 
     onset_rgb = draw_landmarks(frames[0], landmarks)
     x0, y0, x1, y1 = detection.clipped_box
@@ -131,9 +156,10 @@ def _write_pictures(out: Path, frames: list[np.ndarray], detection, landmarks, m
     }
     for rel, image in pics.values():
         atomic_write_image(out / rel, image)
-    marks = {"spotted": spotted_idx} if apex_source == "spotted" else {"given": apex_idx, "spotted": spotted_idx}
-    plot_intensity_curve(out / "spotting" / "curve.png", {"onset→frame motion": curve}, predicted_apex=marks,
-                         title=f"apex spotting (x = frames after the onset, frame {onset_no})")
+    marks = {"spotted apex": spotted_idx}
+    if apex_source == "given":
+        marks = {"given apex": apex_idx, **marks}
+    plot_spotting_curve(out / "spotting" / "curve.png", curve, onset_no, marks, spot_method)
     paths = {k: rel for k, (rel, _) in pics.items()}
     paths["spotting_curve"] = "spotting/curve.png"
     return paths
@@ -176,7 +202,11 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
         raise DataError(f"apex {apex} must lie after the onset and within onset..offset {onset_no}..{offset_no}", source)
     fps = float(fps) if fps else video_fps(source)
     echo(f"reading {len(paths)} frames {onset_no}..{offset_no} of {source}")
-    frames = [read_image(p, "rgb") for p in paths]
+    first = read_image(paths[0], "rgb")
+    if first.nbytes * len(paths) > MAX_CLIP_BYTES:
+        raise ConfigError(f"{len(paths)} frames of {first.shape[1]}×{first.shape[0]} px need "
+                          f"{first.nbytes * len(paths) / 2**30:.1f} GiB; pass --onset/--offset around the expression")
+    frames = [first] + [read_image(p, "rgb") for p in paths[1:]]
     if len({f.shape for f in frames}) != 1:
         raise DataError(f"frames differ in size: {sorted({f.shape for f in frames})}", row["frames_dir"])
 
@@ -199,7 +229,7 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pictures = _write_pictures(out, frames, detection, landmarks, motion, composite, curve, apex_idx, spotted_idx,
-                               apex_source, onset_no)
+                               apex_source, onset_no, str(spot_method))
     atomic_write_npz(out / "motion.npz", flow=motion["flow"], strain=motion["strain"], composite=composite)
     magnitude = np.hypot(motion["flow"][..., 0], motion["flow"][..., 1])
     report = {
@@ -216,7 +246,8 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
                    "max_flow_px": round(float(magnitude.max()), 4), "mean_flow_px": round(float(magnitude.mean()), 4),
                    "valid_fraction": round(float(motion["valid"].mean()), 4)},
         "prediction": {"label": trained.classes[pred], "index": pred, "score_kind": score_kind,
-                       "scores": {c: (None if np.isnan(s) else round(float(s), 5)) for c, s in zip(trained.classes, scores)}},
+                       "scores": {c: (None if np.isnan(s) else round(float(s), 5))
+                                  for c, s in zip(trained.classes, scores)}},
         "model": {"folder": str(Path(model_dir).resolve()), **{k: trained.card.get(k) for k in (
             "model", "paper", "family", "classes", "input_encoding", "training_data", "loso", "created",
             "microexp_version", "scope")}},
@@ -243,28 +274,31 @@ def write_report_html(path: Path, report: dict) -> Path:
     rows = [{"class": c, pred["score_kind"]: s} for c, s in pred["scores"].items()]
     page.table(rows, ["class", pred["score_kind"]], highlight=[pred["index"]])
     what = {"probability": "class probabilities (they sum to 1)",
-            "decision": "one-vs-rest decision values of the SVM (larger = more likely; not probabilities)",
+            "decision": "one-vs-rest decision values (larger = more likely; not probabilities)",
             "one_hot": "the predicted class only (the model gives no scores)"}[pred["score_kind"]]
     page.paragraph(f"Predicted class: {pred['label']}. Scores are {what}.")
     page.paragraph(report["caveat"], note=True)
 
     page.section("Clip")
-    page.key_values({"frames": f"{fr['onset']}..{fr['offset']} ({fr['count']} frames, {fr['frame_size'][1]}×{fr['frame_size'][0]} px)",
+    height, width = fr["frame_size"]
+    page.key_values({"frames": f"{fr['onset']}..{fr['offset']} ({fr['count']} frames, {width}×{height} px)",
                      "onset frame": fr["onset"], "apex frame": f"{fr['apex']} ({fr['apex_source']})",
-                     "spotted apex": fr["spotted_apex"], "frame rate": "unknown" if not fr["fps"] else f"{fr['fps']:g} fps",
-                     "onset → apex": "unknown (no frame rate)" if fr["onset_to_apex_ms"] is None else f"{fr['onset_to_apex_ms']} ms",
+                     "spotted apex": fr["spotted_apex"],
+                     "frame rate": "unknown" if not fr["fps"] else f"{fr['fps']:g} fps",
+                     "onset → apex": ("unknown (no frame rate)" if fr["onset_to_apex_ms"] is None
+                                      else f"{fr['onset_to_apex_ms']} ms"),
                      "face found by": report["face"]["detector"]})
     page.images([(pics["onset_frame"], "onset frame: face box (red) and 68 landmarks (green)"),
                  (pics["onset_aligned"], "onset, aligned on its own landmarks"),
                  (pics["apex_aligned"], "apex, warped by the onset's alignment (onset landmarks drawn)")], height=256)
 
-    mo = report["motion"]
+    mo, side = report["motion"], model["input_encoding"]["size"]
     page.section("Motion from onset to apex")
     page.images([(pics["flow_hsv"], f"{mo['flow_method']} optical flow: hue = direction, brightness = magnitude "
                                     f"(brightest = {mo['max_flow_px']:.2f} px)"),
                  (pics["strain"], "optical strain (dark = none, bright = most)"),
-                 (pics["composite"], f"the model's input: {model['input_encoding']['size']}×{model['input_encoding']['size']} "
-                                     "composite, R = u, G = v, B = strain")], height=256)
+                 (pics["composite"], f"the model's input: {side}×{side} composite, R = u, G = v, B = strain")],
+                height=256)
     page.paragraph(f"Mean flow {mo['mean_flow_px']:.3f} px, largest {mo['max_flow_px']:.3f} px on a "
                    f"{mo['face_size']}×{mo['face_size']} aligned face.", muted=True)
 
@@ -280,6 +314,12 @@ def write_report_html(path: Path, report: dict) -> Path:
                      "class counts": ", ".join(f"{c} {n}" for c, n in (data.get("classes") or {}).items()),
                      "databases": ", ".join(f"{d} ({v['samples']})" for d, v in (data.get("per_database") or {}).items()),
                      "scope": model.get("scope")})
+    if data.get("dataset") == "megc2019":
+        page.paragraph("The MEGC2019 composite's flow images were made by their authors with their own face crops "
+                       "and flow settings; here the same encoding (u, v, strain, per-image min-max, "
+                       f"{side}×{side}) is "
+                       f"recomputed with {mo['flow_method']} on a {mo['face_size']}-pixel aligned face, so the input "
+                       "matches the training data in form, not necessarily in every detail.", muted=True)
     if model.get("loso"):
         page.paragraph("Leave-one-subject-out scores of the same configuration (each subject predicted by a model "
                        "that never saw it):")

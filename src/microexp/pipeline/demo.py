@@ -6,7 +6,8 @@ leave-one-subject-out, and write a report a person can open.
     dataset/          the simulated database, CASME II layout (see microexp.simulate)
     preprocessed/     aligned faces, onset→apex flow and strain (microexp.pipeline.preprocess)
     evaluation/       config.yaml, folds/, predictions.csv, metrics.json, confusion_matrix.png
-    report/           index.html, metrics.json, demo.yaml, confusion_matrix.png,
+    spotting/         apex_frames.csv, metrics.json (training-free apex spotting of every clip)
+    report/           index.html, metrics.json, demo.yaml, confusion_matrix.png, flow_gan_grid.png,
                       examples/*.png (frames with landmarks), flow/*.png, motion/*.png
 """
 from __future__ import annotations
@@ -40,6 +41,8 @@ class DemoProfile:
     flow_method: str = "tvl1"
     duration_range_s: tuple[float, float] = (0.04, 0.5)
     examples: int = 3
+    gan_epochs: int = 40
+    generated_clip: bool = True
 
 
 DEMO_PROFILES: dict[str, DemoProfile] = {
@@ -48,7 +51,8 @@ DEMO_PROFILES: dict[str, DemoProfile] = {
                         duration_range_s=(0.04, 0.15)),
     # for tests of the whole chain: a few seconds of work
     "tiny": DemoProfile(subjects=4, clips_per_subject=5, face_size=48, flow_method="farneback",
-                        duration_range_s=(0.04, 0.06), examples=1),
+                        duration_range_s=(0.04, 0.06), examples=1, gan_epochs=2,
+                        generated_clip=False),
 }
 
 
@@ -90,14 +94,14 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
     out = Path(out_dir)
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    echo(f"[1/4] simulating {prof.subjects} subjects x {prof.clips_per_subject} clips -> {out / 'dataset'}")
+    echo(f"[1/5] simulating {prof.subjects} subjects x {prof.clips_per_subject} clips -> {out / 'dataset'}")
     sim = simulate_dataset(out / "dataset", subjects=prof.subjects, clips_per_subject=prof.clips_per_subject,
                            seed=seed, amplitude=prof.amplitude, difficulty=prof.difficulty,
                            duration_range_s=prof.duration_range_s, workers=jobs)
     timings["simulate_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    echo(f"[2/4] preprocessing {sim.n_clips} clips (face alignment, {prof.flow_method} flow, strain)")
+    echo(f"[2/5] preprocessing {sim.n_clips} clips (face alignment, {prof.flow_method} flow, strain)")
     table = load_casme2(out / "dataset", taxonomy="megc3", strict=False)
     pre_dir = out / "preprocessed"
     if pre_dir.exists():  # a fresh simulation rewrote the frames; never mix with an older run
@@ -110,7 +114,7 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
 
     t = time.perf_counter()
     model_name = resolve_name(model)
-    echo(f"[3/4] leave-one-subject-out recognition with {model_name!r} (3 MEGC classes)")
+    echo(f"[3/5] leave-one-subject-out recognition with {model_name!r} (3 MEGC classes)")
     samples = preprocessed_table(pre_dir)
     eval_dir = out / "evaluation"
     if eval_dir.exists():
@@ -120,21 +124,46 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
     timings["evaluate_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    echo("[4/4] writing the report")
+    echo("[4/5] spotting the apex of every clip (training-free flow-magnitude baseline)")
+    from ..spotting.dataset_run import spot_dataset
+
+    spotted = spot_dataset(table, out / "spotting", method="baseline", max_plots=0, echo=lambda s: None)
+    timings["spot_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    echo("[5/5] writing the report")
     report_dir = out / "report"
-    metrics = _write_report(report_dir, out, prof, sim, pre, result, model_name, seed)
+    metrics, config, items = _write_report(report_dir, out, prof, sim, pre, result, model_name, seed, spotted)
     timings["report_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    metrics["flow_gan"] = _flow_gan_grid(samples, report_dir / "flow_gan_grid.png", prof.gan_epochs, seed)
+    timings["flow_gan_s"] = time.perf_counter() - t
+    if prof.generated_clip:
+        t = time.perf_counter()
+        metrics["generated_clip"] = _generated_clip(out, report_dir / "generated_clip.png", prof, seed)
+        timings["generate_s"] = time.perf_counter() - t
     timings = {k: round(v, 2) for k, v in timings.items()}
     timings["total_s"] = round(sum(timings.values()), 2)
     metrics["timings"] = timings
     atomic_write_json(report_dir / "metrics.json", metrics)
+    atomic_write_text(report_dir / "index.html", _index_html(metrics, config, items))
     full = metrics["recognition"]
     echo(f"UF1 {full['uf1']:.3f}  UAR {full['uar']:.3f}  accuracy {full['accuracy']:.3f}  "
-         f"({full['n']} clips, chance UF1 ~ {1 / len(samples.classes):.2f}); {timings['total_s']:.0f} s")
+         f"({full['n']} clips, chance UF1 ~ {1 / len(samples.classes):.2f}); apex spotting MAE "
+         f"{metrics['spotting']['mae_frames']:.1f} frames; {timings['total_s']:.0f} s")
     return DemoResult(out, report_dir, metrics, timings)
 
 
-def _write_report(report_dir: Path, out: Path, prof: DemoProfile, sim, pre, result, model_name: str, seed: int) -> dict:
+def _spotting_metrics(spotted) -> dict:
+    err = (spotted["spotted_apex"] - spotted["annotated_apex"].astype(float)).abs()
+    middle = (spotted["onset"] + (spotted["offset"] - spotted["onset"]) // 2 - spotted["annotated_apex"]).abs()
+    return {"method": "baseline (onset-to-frame flow magnitude, SW-Max)", "clips": int(len(spotted)),
+            "mae_frames": float(err.mean()), "within_2_frames": float((err <= 2).mean()),
+            "mae_frames_middle_guess": float(middle.mean())}
+
+
+def _write_report(report_dir: Path, out: Path, prof: DemoProfile, sim, pre, result, model_name: str, seed: int,
+                  spotted) -> tuple[dict, dict, list[dict]]:
     import yaml
 
     from ..simulate import read_ground_truth
@@ -151,6 +180,7 @@ def _write_report(report_dir: Path, out: Path, prof: DemoProfile, sim, pre, resu
         "model": model_name, "protocol": "loso", "folds": result.metrics.get("folds"),
         "dataset": sim.to_dict() | {"root": str(sim.root)},
         "preprocess": {"done": pre.done, "cached": pre.cached, "failed": pre.failed},
+        "spotting": _spotting_metrics(spotted),
     }
     config = {"profile": asdict(prof), "seed": seed, "model": model_name, "out": str(out)}
     atomic_write_text(report_dir / "demo.yaml", yaml.safe_dump(config, sort_keys=False))
@@ -180,8 +210,50 @@ def _write_report(report_dir: Path, out: Path, prof: DemoProfile, sim, pre, resu
         _motion_plot(frames, clip, report_dir / "motion" / f"{name}.png")
         items.append({"name": name, "clip": clip, "example": f"examples/{name}.png", "flow": flow_rel,
                       "motion": f"motion/{name}.png"})
-    atomic_write_text(report_dir / "index.html", _index_html(metrics, config, items))
-    return metrics
+    return metrics, config, items
+
+
+def _flow_gan_grid(samples, path: Path, epochs: int, seed: int) -> dict:
+    """Fit the class-conditional flow GAN (paper 004) on every clip's 28x28 flow and draw real vs
+    generated flows per class. An illustration only: the LOSO evaluation above does not use it."""
+    from ..augment.cgan import GANConfig, train_flow_gan, write_sample_grid
+
+    flows, labels = samples.arrays("flow"), np.array(samples.y)
+    gan = train_flow_gan(flows, labels, len(samples.classes), GANConfig(epochs=epochs), seed=seed)
+    per_class = 8
+    wanted = np.repeat(np.arange(len(samples.classes)), per_class)
+    write_sample_grid(path, gan.sample(wanted, seed=seed), wanted, per_row=per_class, real_flows=flows,
+                      real_labels=labels)
+    return {"epochs": epochs, "trained_on": int(len(flows)), "grid": path.name,
+            "final_losses": gan.history[-1] if gan.history else {}}
+
+
+def _generated_clip(out: Path, path: Path, prof: DemoProfile, seed: int) -> dict:
+    """Animate a new synthetic person with the AU sequence read from a simulated clip (paper 002:
+    landmark AU estimation, modulation, AU-driven warp) and draw source vs generated frames."""
+    from ..augment.famgan import calibrate_on_rendered_clips, transfer_clip
+    from ..simulate import make_identity, read_ground_truth
+    from .pictures import panel
+
+    clips = [c for c in read_ground_truth(out / "dataset")["clips"] if c["megc3"] is not None]
+    source = max(clips, key=lambda c: c["max_displacement_px"])
+    folder = out / "dataset" / "CASME2_RAW_selected" / source["folder"] / source["filename"]
+    frames = np.stack([read_image(folder / f"img{source['onset_frame'] + i}.jpg", "rgb")
+                       for i in range(source["n_frames"])])
+    # calibration identities lie outside the dataset's population (indices from 200 on)
+    estimator = calibrate_on_rendered_clips(range(200, 202), 4, seed=seed)
+    target = make_identity(prof.subjects + 50, seed)
+    result = transfer_clip(frames, np.array(target.image), estimator, target_landmarks=np.array(target.landmarks))
+    gen = result.frames
+    apex = source["apex_index"]
+    diff = lambda a, b: np.clip(np.abs(a.astype(np.int16) - b.astype(np.int16)) * 8, 0, 255).astype(np.uint8)  # noqa: E731
+    atomic_write_image(path, panel([frames[0], frames[apex], diff(frames[apex], frames[0]),
+                                    gen[0], gen[apex], diff(gen[apex], gen[0])]))
+    peak = {a: round(float(max(result.left[:, k].max(), result.right[:, k].max())), 3)
+            for k, a in enumerate(result.aus) if max(result.left[:, k].max(), result.right[:, k].max()) > 0.05}
+    return {"source": f"{source['folder']}/{source['filename']}", "source_emotion": source["emotion"],
+            "source_action_units": source["action_units"], "estimated_peak_aus": peak, "frames": int(len(gen)),
+            "picture": path.name}
 
 
 def _pick_examples(clips: list[dict], predictions, n: int) -> list[dict]:
@@ -216,25 +288,25 @@ def _example_panel(frames: list[np.ndarray], clip: dict) -> np.ndarray:
 
 
 def _motion_plot(frames: list[np.ndarray], clip: dict, path: Path) -> None:
-    """Mean optical-flow magnitude from the onset, per frame, against the true AU intensity and apex."""
-    import cv2
+    """The apex spotter's intensity curve (from detected landmarks) against the true AU intensity and apex."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from ..report.plots import save_figure
+    from ..spotting import spot_apex
+    from ..spotting.dataset_run import onset_landmarks
 
-    gray = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
-    mags = [float(np.linalg.norm(cv2.calcOpticalFlowFarneback(gray[0], g, None, 0.5, 3, 15, 3, 5, 1.2, 0),
-                                 axis=2).mean()) for g in gray]
+    spotted, curve = spot_apex(np.stack(frames), 0, None, "baseline", landmarks=onset_landmarks(frames[0]))
     curves = clip["au_intensity_per_frame"]
     profile = np.max(np.abs(np.array(list(curves.values()))), axis=0) if curves else np.zeros(len(frames))
     fig, ax = plt.subplots(figsize=(5.5, 3.0))
-    ax.plot(mags, label="flow magnitude from onset (px)", color="tab:blue")
+    ax.plot(curve, label="spotting curve (flow magnitude)", color="tab:blue")
     ax2 = ax.twinx()
     ax2.plot(profile, label="true AU intensity", color="tab:green", linestyle="--")
-    ax.axvline(clip["apex_index"], color="tab:red", linestyle=":", label="true apex")
+    ax.axvline(clip["apex_index"], color="tab:green", linestyle=":", label="true apex")
+    ax.axvline(spotted, color="tab:red", linestyle=":", label=f"spotted apex ({spotted})")
     ax.set_xlabel("frame after onset")
     ax.set_title(f"{clip['folder']}/{clip['filename']}: {clip['emotion']} (AU {clip['action_units']})", fontsize=9)
     lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
@@ -261,7 +333,15 @@ def _index_html(metrics: dict, config: dict, items: list[dict]) -> str:
             f'apex at frame {c["apex_index"]} of {c["n_frames"]}, peak motion {c["max_displacement_px"]:.1f} px</h3>'
             f'<p><img src="{esc(it["example"])}" alt="frames"><br>onset | apex (green: true landmarks, red: detected) '
             f'| |apex − onset| × 8</p>{flow}'
-            f'<p><img src="{esc(it["motion"])}" alt="motion"></p>')
+            f'<p><img src="{esc(it["motion"])}" alt="spotting curve"></p>')
+    g = metrics.get("generated_clip")
+    generated = "" if not g else (
+        f'<h2>A generated clip</h2><p>The action units of {esc(g["source"])} ({esc(str(g["source_emotion"]))}, '
+        f'AU {esc(str(g["source_action_units"]))}) read from its detected landmarks and replayed on a new synthetic '
+        f'person (paper 002: landmark AU estimation, modulation, AU-driven warp). Estimated peak AUs: '
+        f'{esc(", ".join(f"{k} {v:.2f}" for k, v in g["estimated_peak_aus"].items()))}.</p>'
+        f'<p><img src="{esc(g["picture"])}" alt="generated clip"><br>source onset | source apex | |difference| × 8 | '
+        f'generated onset | generated apex | |difference| × 8</p>')
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>microexp demo</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:2px 10px;text-align:right}}
@@ -278,6 +358,18 @@ preprocessed (face alignment, {esc(config['profile']['flow_method'])} optical fl
 <p><img src="confusion_matrix.png" alt="confusion matrix"></p>
 <p>Files: <a href="metrics.json">metrics.json</a>, <a href="demo.yaml">demo.yaml</a>,
 <a href="../evaluation/predictions.csv">predictions.csv</a>, <a href="../dataset/ground_truth.json">ground truth</a>.</p>
+<h2>Apex spotting</h2>
+<p>Training-free baseline (onset-to-frame optical-flow magnitude, head motion removed, eyes masked,
+SW-Max decoder) on {metrics['spotting']['clips']} clips: mean absolute error
+<b>{metrics['spotting']['mae_frames']:.2f} frames</b>, {100 * metrics['spotting']['within_2_frames']:.0f}% within
+2 frames of the true apex (guessing the middle of onset–offset: {metrics['spotting']['mae_frames_middle_guess']:.2f}
+frames). Files: <a href="../spotting/apex_frames.csv">apex_frames.csv</a>.</p>
+<h2>Generated optical flows</h2>
+<p>A class-conditional GAN (paper 004) fitted on the clips' 28&times;28 onset→apex flows (u, v, strain as R, G, B);
+per class, a row of real flows above a row of generated ones. For illustration: the recognition above does not
+use it (inside an evaluation, a GAN may only see the training subjects of each fold).</p>
+<p><img src="flow_gan_grid.png" alt="GAN flow grid"></p>
+{generated}
 <h2>Examples</h2>
 {''.join(blocks)}
 </body></html>

@@ -23,8 +23,8 @@ from torch.nn import functional as F
 
 #: Loss weights (GANimation uses λ_A = 0.1, λ_TV = 1e-5 with unpaired data; here reconstruction leads).
 LAMBDA_RECONSTRUCTION = 10.0
-LAMBDA_ATTENTION = 0.05
-LAMBDA_ATTENTION_TV = 0.05
+LAMBDA_ATTENTION = 0.001
+LAMBDA_ATTENTION_TV = 0.01
 LAMBDA_ADVERSARIAL = 0.1
 LAMBDA_AU = 1.0
 #: Initial attention logit: sigmoid(−4) ≈ 0.018, so the untrained generator copies its input.
@@ -172,8 +172,8 @@ def simulated_pairs(identity_indices, clips_per_identity: int = 4, seed: int = 0
     return torch.stack(src), torch.stack(dst), torch.tensor(np.array(cond), dtype=torch.float32), aus
 
 
-def train_ganimation(src: torch.Tensor, dst: torch.Tensor, cond: torch.Tensor, aus, *, steps: int = 300,
-                     batch_size: int = 8, width: int = 16, lr: float = 1e-4, seed: int = 0) -> GANimationAUGenerator:
+def train_ganimation(src: torch.Tensor, dst: torch.Tensor, cond: torch.Tensor, aus, *, steps: int = 400,
+                     batch_size: int = 8, width: int = 16, lr: float = 5e-4, seed: int = 0) -> GANimationAUGenerator:
     """Fit generator and critic on paired simulated crops; returns the wrapped generator."""
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)

@@ -2,9 +2,10 @@
 
 Simulated source clips (known per-frame AU intensities) drive the animation of other simulated
 faces (paper 002's pipeline: landmark AU estimation with size-jittered averaging, eq. 1; temporal
-mean filter, eq. 2; neutral correction, eq. 3; per-side sequences; the warp generator, or with ``--generator ganimation`` the learned one). The AU
-sequence is then estimated again from the generated clip and compared with the source's true AU
-curves: Pearson r per AU over the frames of the clips where that AU is active.
+mean filter, eq. 2; neutral correction, eq. 3; per-side sequences; the warp generator, or with
+``--generator ganimation`` the learned one). The AU sequence is then estimated again from the
+generated clip and compared with the source's true AU curves: Pearson r per AU over the frames of
+the clips where that AU is active (null where undefined).
 
 The AU estimator is calibrated on clips of identities used nowhere else. Written to ``--out``:
 metrics.json, per_clip.csv, a strip of source/generated apex frames, one generated clip in CASME II
@@ -51,6 +52,13 @@ def pearson(a, b) -> float:
     if len(a) < 3 or a.std() < 1e-9 or b.std() < 1e-9:
         return float("nan")
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def finite_or_none(x, digits: int = 4):
+    """JSON has no NaN: an undefined correlation is written as null."""
+    import math
+
+    return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
 
 def main(argv=None) -> dict:
@@ -129,10 +137,11 @@ def main(argv=None) -> dict:
     summary = {
         "benchmark": "au_transfer", "generator": args.generator, "clips": args.clips, "nuisances": args.nuisances, "deltas": list(deltas),
         "half_width": args.half_width,
-        "mean_r_generated_vs_truth": round(float(np.nanmean(gen_rs)), 4),
-        "mean_r_source_estimate_vs_truth": round(float(np.nanmean(src_rs)), 4),
-        "per_au_r_generated_vs_truth": {a: round(v["r_generated_vs_truth"], 3) for a, v in per_au_r.items()},
-        "per_au_r_source_estimate_vs_truth": {a: round(v["r_source_estimate_vs_truth"], 3) for a, v in per_au_r.items()},
+        "mean_r_generated_vs_truth": finite_or_none(np.nanmean(gen_rs) if np.isfinite(gen_rs).any() else np.nan),
+        "mean_r_source_estimate_vs_truth": finite_or_none(np.nanmean(src_rs) if np.isfinite(src_rs).any() else np.nan),
+        "per_au_r_generated_vs_truth": {a: finite_or_none(v["r_generated_vs_truth"], 3) for a, v in per_au_r.items()},
+        "per_au_r_source_estimate_vs_truth": {a: finite_or_none(v["r_source_estimate_vs_truth"], 3)
+                                              for a, v in per_au_r.items()},
         "minutes": round((time.perf_counter() - t0) / 60, 2), "out": str(out),
     }
     atomic_write_json(out / "metrics.json", {**summary, "per_au": per_au_r, "per_clip": rows})

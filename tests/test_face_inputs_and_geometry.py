@@ -57,8 +57,9 @@ def test_bad_landmarks_raise():
 def test_blank_image_without_fallback_raises_face_not_found():
     with pytest.raises(FaceNotFoundError):
         detect_face(np.full((120, 120), 128, np.uint8), fallback=False)
-    # with fallback, a blank frame still yields a box: the whole frame
-    assert detect_face(np.full((120, 100), 128, np.uint8)) == (0, 0, 100, 120)
+    # with fallback, a blank frame has no face evidence, so even the whole-frame pass refuses it
+    with pytest.raises(FaceNotFoundError, match="no face found"):
+        detect_face(np.full((120, 100), 128, np.uint8))
 
 
 def test_similarity_transform_recovers_known_transform():
@@ -143,3 +144,19 @@ def test_landmarks_plausible_and_drawing():
     assert not landmarks_plausible(flipped)
     drawn = draw_landmarks(np.zeros((200, 220), np.uint8), lm, facial_rois(lm))
     assert drawn.shape == (200, 220, 3) and drawn.any()
+
+
+def test_non_faces_raise_face_not_found():
+    import numpy as np
+    import pytest
+
+    from microexp.errors import FaceNotFoundError
+    from microexp.face import find_face
+
+    rng = np.random.default_rng(0)
+    grey = np.full((224, 224, 3), 128, np.uint8)
+    noise = rng.integers(0, 255, (224, 224, 3), dtype=np.uint8)
+    gradient = np.tile(np.linspace(0, 255, 224).astype(np.uint8)[None, :, None], (224, 1, 3))
+    for img in (grey, noise, gradient):
+        with pytest.raises(FaceNotFoundError, match="no face found"):
+            find_face(img)

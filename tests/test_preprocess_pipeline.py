@@ -177,3 +177,13 @@ def test_preprocessed_folder_bad_input(tmp_path):
     (tmp_path / "samples.csv").write_text("dataset,subject,clip\n")
     with pytest.raises(DataError, match="lacks columns"):
         pp.preprocessed_table(tmp_path)
+
+
+def test_clip_without_a_face_is_reported_and_skipped(tmp_path):
+    make_casme2(tmp_path / "db", rows=ROWS[:1])  # frames of noise: no face anywhere
+    table = load_casme2(tmp_path / "db")
+    s = pp.preprocess_dataset(table, tmp_path / "out", features="flow", size=32, progress=False)
+    assert (s.done, s.failed) == (0, 1)
+    errors = list(csv.DictReader((tmp_path / "out" / "errors.csv").open()))
+    assert errors[0]["clip"] == "casme2/sub01/EP02_01f"
+    assert "no face found" in errors[0]["error"]

@@ -11,6 +11,9 @@ fallbacks, tried in order until one finds a face, are:
 5. ``whole_frame``   the whole frame taken as the face box: a tight crop *is* the face.
 
 Passes 2-4 are accepted only when the 68 landmarks fitted in their box have a face-like layout.
+The whole frame is accepted only with some face evidence: the best HOG window of the padded image
+scores at least ``WHOLE_FRAME_MIN_SCORE`` (the four MEGC2019 apex faces that need this pass score
+-0.34 to -0.64; grey, noise and gradient images score below -1.8). Otherwise no face is found.
 
 Boxes are ``(x0, y0, x1, y1)`` integers, x1/y1 exclusive, in the input image's pixels.
 """
@@ -31,6 +34,8 @@ FALLBACK_THRESHOLD = -0.6
 #: Larger images are shrunk to this longest side before detection (SAMM frames are 2040x1088;
 #: their faces stay far above HOG's 80-pixel minimum, and detection gets ~10x cheaper).
 MAX_DETECTION_SIDE = 640
+#: Weakest HOG window score (padded image) that still counts as evidence of a tightly cropped face.
+WHOLE_FRAME_MIN_SCORE = -1.2
 
 Box = tuple[int, int, int, int]
 
@@ -134,7 +139,8 @@ def find_face(image: np.ndarray, *, fallback: bool = True) -> FaceDetection:
     A fallback box is accepted only when the landmarks fitted in it have a face-like layout
     (:func:`~microexp.face.landmarks.landmarks_plausible`), so a stray low-score window on
     hair or background does not win over the whole-frame box.
-    Raises :class:`FaceNotFoundError` when ``fallback`` is False and plain HOG finds nothing.
+    Raises :class:`FaceNotFoundError` when ``fallback`` is False and plain HOG finds nothing, or
+    when even the whole-frame pass has no face evidence.
     """
     from .landmarks import landmarks_68, landmarks_plausible
 
@@ -151,8 +157,13 @@ def find_face(image: np.ndarray, *, fallback: bool = True) -> FaceDetection:
         box = _scale_box(box, 1 / factor)
         if landmarks_plausible(landmarks_68(image, box), shape):
             return FaceDetection(box, strategy, score, shape)
+    padded, _, _ = _pad(small, PAD_FRACTION)
+    _, scores, _ = frontal_face_detector().run(padded, 0, WHOLE_FRAME_MIN_SCORE)
+    if not len(scores):
+        raise FaceNotFoundError("no face found: no detector pass and no face-like HOG window "
+                                f"(score >= {WHOLE_FRAME_MIN_SCORE}) anywhere in the image")
     h, w = shape
-    return FaceDetection((0, 0, w, h), "whole_frame", float("nan"), shape)
+    return FaceDetection((0, 0, w, h), "whole_frame", float(max(scores)), shape)
 
 
 def detect_face(image_rgb_or_gray: np.ndarray, *, fallback: bool = True, clip: bool = True) -> Box:

@@ -83,12 +83,15 @@ def video_fps(path: Path) -> float | None:
 def find_onset_face(frame: np.ndarray, frame_path: str, frame_number: int, *, whole_frame_face: bool = False):
     """Face detection and ``(68, 2)`` landmarks on the onset frame.
 
-    The detector's last resort (the whole frame taken as the face) accepts any image, so it is
+    The detector's last resort (the whole frame taken as the face, on weak face evidence) is
     refused unless ``whole_frame_face`` says the frames are already tight face crops.
     """
     from ..face import find_face, landmarks_68, landmarks_plausible
 
-    detection = find_face(frame, fallback=True)
+    try:
+        detection = find_face(frame, fallback=True)
+    except FaceNotFoundError as exc:
+        raise FaceNotFoundError(f"no face found in the onset frame (frame {frame_number}): {exc}", frame_path) from exc
     if detection.strategy == "whole_frame" and not whole_frame_face:
         raise FaceNotFoundError(f"no face found in the onset frame (frame {frame_number}); if the frames are "
                                 "already tight face crops, pass --whole-frame-face", frame_path)

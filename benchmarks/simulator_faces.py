@@ -56,7 +56,8 @@ def main(argv=None) -> dict:
             idx = sorted({0, clip["apex_index"], n - 1, *map(int, extra)})
         hits = 0
         for i in idx:
-            path = data_dir / "CASME2_RAW_selected" / clip["folder"] / clip["filename"] / f"img{clip['onset_frame'] + i}.jpg"
+            clip_dir = data_dir / "CASME2_RAW_selected" / clip["folder"] / clip["filename"]
+            path = clip_dir / f"img{clip['onset_frame'] + i}.jpg"
             img = read_image(path, mode="rgb")
             det = find_face(img)
             checked += 1

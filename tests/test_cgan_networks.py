@@ -108,3 +108,22 @@ def test_sample_grid_png(tmp_path):
 
     img = read_image(path)
     assert img.shape[0] > 3 * 2 * 12 and img.shape[1] >= 4 * 12 * 3
+
+
+def test_make_augmenter_from_config_roundtrip(tmp_path):
+    from microexp.augment.cgan import make_augmenter
+
+    aug = FlowGANAugmenter(per_class=7, epochs=2, seed=3, cache_dir=tmp_path, generator_width=8)
+    again = make_augmenter(aug.to_config())
+    assert again.params(3) == aug.params(3) and again.cache_dir == aug.cache_dir
+    assert make_augmenter(None) is None and make_augmenter(aug) is aug
+    with pytest.raises(ConfigError):
+        make_augmenter({"other": {}})
+    with pytest.raises(ConfigError):
+        make_augmenter({"flow_gan": {"no_such_setting": 1}})
+
+
+def test_out_of_range_flows_are_refused():
+    X, y = _toy()
+    with pytest.raises(DataError, match=r"\[0, 1\]"):
+        FlowGANAugmenter(per_class=1, epochs=1).fit_generate(X - 0.5, y, None, 0)

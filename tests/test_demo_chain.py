@@ -42,3 +42,14 @@ def test_recognition_falls_toward_chance_without_expression(tmp_path, moving):
     uf1 = still.metrics["recognition"]["uf1"]
     assert uf1 <= 0.5  # three classes: chance is about 1/3
     assert uf1 < moving.metrics["recognition"]["uf1"] - 0.3
+
+
+def test_demo_refuses_to_replace_folders_it_did_not_write(tmp_path):
+    from microexp.errors import ConfigError
+
+    (tmp_path / "evaluation").mkdir()
+    (tmp_path / "evaluation" / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError):
+        run_demo(tmp_path, profile="tiny", model="svm", jobs=1, progress=False, echo=lambda s: None)
+    assert (tmp_path / "evaluation" / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "dataset").exists()  # refused before doing any work

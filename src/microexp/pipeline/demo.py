@@ -25,6 +25,8 @@ from ..errors import ConfigError
 from ..io import atomic_write_image, atomic_write_json, atomic_write_text, read_image
 
 
+#: Batch size of the demo's flow GAN: a few dozen clips need many small steps to give class-like flows.
+GAN_BATCH_SIZE = 8
 #: Height of the flow pictures in the report (smaller ones are enlarged).
 REPORT_PICTURE_HEIGHT = 192
 
@@ -41,14 +43,14 @@ class DemoProfile:
     flow_method: str = "tvl1"
     duration_range_s: tuple[float, float] = (0.04, 0.5)
     examples: int = 3
-    gan_epochs: int = 40
+    gan_epochs: int = 120
     generated_clip: bool = True
 
 
 DEMO_PROFILES: dict[str, DemoProfile] = {
     "default": DemoProfile(),
     "fast": DemoProfile(subjects=6, clips_per_subject=6, face_size=64, flow_method="farneback",
-                        duration_range_s=(0.04, 0.15)),
+                        duration_range_s=(0.04, 0.15), gan_epochs=60),
     # for tests of the whole chain: a few seconds of work
     "tiny": DemoProfile(subjects=4, clips_per_subject=5, face_size=48, flow_method="farneback",
                         duration_range_s=(0.04, 0.06), examples=1, gan_epochs=2,
@@ -76,8 +78,8 @@ def resolve_profile(profile: str | DemoProfile, amplitude: float | None = None) 
     return profile if amplitude is None else replace(profile, amplitude=float(amplitude))
 
 
-def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = "default", amplitude: float | None = None,
-             seed: int = 0, model: str = "best", jobs: int = 2, progress: bool = True,
+def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = "default",
+             amplitude: float | None = None, seed: int = 0, model: str = "best", jobs: int = 2, progress: bool = True,
              echo: Callable[[str], None] = print) -> DemoResult:
     """Run the demo into ``out_dir`` (see the module docstring) and return its metrics.
 
@@ -92,6 +94,7 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
 
     prof = resolve_profile(profile, amplitude)
     out = Path(out_dir)
+    _check_replaceable(out)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     echo(f"[1/5] simulating {prof.subjects} subjects x {prof.clips_per_subject} clips -> {out / 'dataset'}")
@@ -104,8 +107,7 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
     echo(f"[2/5] preprocessing {sim.n_clips} clips (face alignment, {prof.flow_method} flow, strain)")
     table = load_casme2(out / "dataset", taxonomy="megc3", strict=False)
     pre_dir = out / "preprocessed"
-    if pre_dir.exists():  # a fresh simulation rewrote the frames; never mix with an older run
-        shutil.rmtree(pre_dir)
+    _clear_earlier_output(pre_dir)  # fresh frames: never mix with an older run
     pre = preprocess_dataset(table, pre_dir, features="flow,strain", size=prof.face_size, method=prof.flow_method,
                              jobs=jobs, progress=progress)
     if pre.failed:
@@ -117,8 +119,7 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
     echo(f"[3/5] leave-one-subject-out recognition with {model_name!r} (3 MEGC classes)")
     samples = preprocessed_table(pre_dir)
     eval_dir = out / "evaluation"
-    if eval_dir.exists():
-        shutil.rmtree(eval_dir)
+    _clear_earlier_output(eval_dir)
     result = evaluate(samples, EvaluationConfig(model=model_name, protocol="loso", seed=seed), eval_dir,
                       jobs=1 if jobs <= 1 else min(jobs, prof.subjects), progress=progress)
     timings["evaluate_s"] = time.perf_counter() - t
@@ -154,6 +155,27 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
     return DemoResult(out, report_dir, metrics, timings)
 
 
+#: Sub-folders the demo replaces on a re-run, and a file or folder that shows an earlier demo wrote them.
+OUTPUT_MARKERS: dict[str, tuple[str, ...]] = {"preprocessed": ("preprocess.json", "clips"),
+                                              "evaluation": ("config.yaml",), "report": ("demo.yaml",)}
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse, before any work, an ``out`` whose sub-folders the demo would replace but did not write."""
+    for name, markers in OUTPUT_MARKERS.items():
+        path = out / name
+        if path.exists() and not any((path / m).exists() for m in markers):
+            raise ConfigError(f"{path} exists but was not written by the demo (none of {list(markers)} in it); "
+                              "choose another --out")
+
+
+def _clear_earlier_output(path: Path) -> None:
+    """Remove a sub-folder written by an earlier demo (checked by :func:`_check_replaceable`)."""
+    _check_replaceable(path.parent)
+    if path.exists():
+        shutil.rmtree(path)
+
+
 def _spotting_metrics(spotted) -> dict:
     err = (spotted["spotted_apex"] - spotted["annotated_apex"].astype(float)).abs()
     middle = (spotted["onset"] + (spotted["offset"] - spotted["onset"]) // 2 - spotted["annotated_apex"]).abs()
@@ -168,12 +190,11 @@ def _write_report(report_dir: Path, out: Path, prof: DemoProfile, sim, pre, resu
 
     from ..simulate import read_ground_truth
 
-    if report_dir.exists():
-        shutil.rmtree(report_dir)
+    _clear_earlier_output(report_dir)
     report_dir.mkdir(parents=True)
     full = result.metrics["full"]
     metrics = {
-        "recognition": {k: full[k] for k in ("uf1", "uar", "accuracy") if k in full} | {"n": int(len(result.predictions))},
+        "recognition": {**{k: full[k] for k in ("uf1", "uar", "accuracy")}, "n": int(len(result.predictions))},
         "per_class": full.get("per_class", {}),
         "confusion_matrix": full.get("confusion_matrix"),
         "classes": list(full.get("per_class", {})),
@@ -219,7 +240,8 @@ def _flow_gan_grid(samples, path: Path, epochs: int, seed: int) -> dict:
     from ..augment.cgan import GANConfig, train_flow_gan, write_sample_grid
 
     flows, labels = samples.arrays("flow"), np.array(samples.y)
-    gan = train_flow_gan(flows, labels, len(samples.classes), GANConfig(epochs=epochs), seed=seed)
+    config = GANConfig(epochs=epochs, batch_size=GAN_BATCH_SIZE)
+    gan = train_flow_gan(flows, labels, len(samples.classes), config, seed=seed)
     per_class = 8
     wanted = np.repeat(np.arange(len(samples.classes)), per_class)
     write_sample_grid(path, gan.sample(wanted, seed=seed), wanted, per_row=per_class, real_flows=flows,
@@ -246,9 +268,8 @@ def _generated_clip(out: Path, path: Path, prof: DemoProfile, seed: int) -> dict
     result = transfer_clip(frames, np.array(target.image), estimator, target_landmarks=np.array(target.landmarks))
     gen = result.frames
     apex = source["apex_index"]
-    diff = lambda a, b: np.clip(np.abs(a.astype(np.int16) - b.astype(np.int16)) * 8, 0, 255).astype(np.uint8)  # noqa: E731
-    atomic_write_image(path, panel([frames[0], frames[apex], diff(frames[apex], frames[0]),
-                                    gen[0], gen[apex], diff(gen[apex], gen[0])]))
+    atomic_write_image(path, panel([frames[0], frames[apex], _difference(frames[apex], frames[0]),
+                                    gen[0], gen[apex], _difference(gen[apex], gen[0])]))
     peak = {a: round(float(max(result.left[:, k].max(), result.right[:, k].max())), 3)
             for k, a in enumerate(result.aus) if max(result.left[:, k].max(), result.right[:, k].max()) > 0.05}
     return {"source": f"{source['folder']}/{source['filename']}", "source_emotion": source["emotion"],
@@ -282,9 +303,13 @@ def _example_panel(frames: list[np.ndarray], clip: dict) -> np.ndarray:
             for x, y in landmarks_68(frames[i], found.box):
                 cv2.circle(img, (int(round(x)), int(round(y))), 1, (255, 40, 40), -1, cv2.LINE_AA)
         tiles.append(img)
-    diff = np.abs(frames[clip["apex_index"]].astype(np.int16) - frames[0].astype(np.int16)) * 8
-    tiles.append(np.clip(diff, 0, 255).astype(np.uint8))
+    tiles.append(_difference(frames[clip["apex_index"]], frames[0]))
     return panel(tiles)
+
+
+def _difference(a: np.ndarray, b: np.ndarray, gain: int = 8) -> np.ndarray:
+    """|a - b| x gain as uint8: micro-expressions are too small to see without amplification."""
+    return np.clip(np.abs(a.astype(np.int16) - b.astype(np.int16)) * gain, 0, 255).astype(np.uint8)
 
 
 def _motion_plot(frames: list[np.ndarray], clip: dict, path: Path) -> None:
@@ -329,7 +354,8 @@ def _index_html(metrics: dict, config: dict, items: list[dict]) -> str:
         flow = f'<p><img src="{esc(it["flow"])}" alt="flow"><br>aligned apex face | onset→apex flow ' \
                f'(hue = direction, brightness = magnitude) | optical strain</p>' if it["flow"] else ""
         blocks.append(
-            f'<h3>{esc(it["name"])}: {esc(str(c["emotion"]))} ({esc(str(c["megc3"]))}), AU {esc(str(c["action_units"]))}, '
+            f'<h3>{esc(it["name"])}: {esc(str(c["emotion"]))} ({esc(str(c["megc3"]))}), '
+            f'AU {esc(str(c["action_units"]))}, '
             f'apex at frame {c["apex_index"]} of {c["n_frames"]}, peak motion {c["max_displacement_px"]:.1f} px</h3>'
             f'<p><img src="{esc(it["example"])}" alt="frames"><br>onset | apex (green: true landmarks, red: detected) '
             f'| |apex − onset| × 8</p>{flow}'
@@ -357,7 +383,8 @@ preprocessed (face alignment, {esc(config['profile']['flow_method'])} optical fl
 {per_class}
 <p><img src="confusion_matrix.png" alt="confusion matrix"></p>
 <p>Files: <a href="metrics.json">metrics.json</a>, <a href="demo.yaml">demo.yaml</a>,
-<a href="../evaluation/predictions.csv">predictions.csv</a>, <a href="../dataset/ground_truth.json">ground truth</a>.</p>
+<a href="../evaluation/predictions.csv">predictions.csv</a>,
+<a href="../dataset/ground_truth.json">ground truth</a>.</p>
 <h2>Apex spotting</h2>
 <p>Training-free baseline (onset-to-frame optical-flow magnitude, head motion removed, eyes masked,
 SW-Max decoder) on {metrics['spotting']['clips']} clips: mean absolute error

@@ -33,7 +33,7 @@ def _softmax(z: np.ndarray, temperature: float) -> np.ndarray:
 @register_model("flow_ensemble", input_kind="flow", family="sklearn",
                 paper="STSTNet (Liong et al. 2019) seed ensemble + RBF SVM on flow pixels, averaged")
 class FlowEnsemble(ClassifierMixin, BaseEstimator):
-    def __init__(self, members: int = 5, epochs: int = 40, batch_size: int = 64, lr: float = 3e-3,
+    def __init__(self, members: int = 1, epochs: int = 40, batch_size: int = 64, lr: float = 3e-3,
                  optimizer: str = "adam", mixup_alpha: float = 0.0, tta_flip: bool = True, svm_C: float = 1.0,
                  svm_weight: float = 1.0, svm_flip_augment: bool = True, net: str = "ststnet", net_kwargs: dict | None = None, seed: int = 0,
                  threads: int | None = None):

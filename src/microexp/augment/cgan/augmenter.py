@@ -39,8 +39,12 @@ def to_channels_first_unit(X: np.ndarray) -> tuple[np.ndarray, bool, float]:
         X = X.transpose(0, 3, 1, 2)
     if X.shape[2] != X.shape[3]:
         raise DataError(f"GAN augmentation needs square flows; got {X.shape[2]}×{X.shape[3]}")
-    scale = 255.0 if float(np.nanmax(X)) > 1.5 else 1.0
-    return (X.astype(np.float32) / scale), channels_last, scale
+    scale = 255.0 if X.dtype == np.uint8 or float(np.nanmax(X)) > 1.5 else 1.0
+    X01 = X.astype(np.float32) / scale
+    lo, hi = float(np.nanmin(X01)), float(np.nanmax(X01))
+    if lo < -1e-4 or hi > 1 + 1e-4:
+        raise DataError(f"GAN augmentation needs flows scaled to [0, 1] (or [0, 255]); got values in [{lo:.3g}, {hi:.3g}]")
+    return X01, channels_last, scale
 
 
 def cache_key(X: np.ndarray, y: np.ndarray, params: dict) -> str:
@@ -142,6 +146,28 @@ class FlowGANAugmenter:
         # samples.npz is written last: its presence marks a complete entry.
         atomic_write_npz(entry / "samples.npz", X=synthetic[0], y=synthetic[1])
 
+    def to_config(self) -> dict:
+        """A YAML/JSON-ready description that :func:`make_augmenter` turns back into this augmenter."""
+        return {"flow_gan": {"per_class": self.per_class, "epochs": self.epochs, "seed": self.seed,
+                             "cache_dir": None if self.cache_dir is None else str(self.cache_dir),
+                             **{k: v for k, v in self.config.as_dict().items() if k != "epochs"}}}
+
     def __repr__(self) -> str:
         return (f"FlowGANAugmenter(per_class={self.per_class}, epochs={self.epochs}, seed={self.seed}, "
                 f"cache_dir={self.cache_dir})")
+
+
+def make_augmenter(spec):
+    """An augmenter from a config value: ``None``, an object with ``fit_generate``, or
+    ``{"flow_gan": {per_class: 100, epochs: 10, cache_dir: ...}}`` (as in a trainer YAML)."""
+    from ...errors import ConfigError
+
+    if spec is None or hasattr(spec, "fit_generate"):
+        return spec
+    if isinstance(spec, dict) and set(spec) == {"flow_gan"}:
+        kwargs = dict(spec["flow_gan"] or {})
+        try:
+            return FlowGANAugmenter(**kwargs)
+        except TypeError as exc:
+            raise ConfigError(f"bad flow_gan augmenter settings {kwargs}: {exc}") from exc
+    raise ConfigError(f"unknown augmenter {spec!r}; expected {{'flow_gan': {{...}}}} or an object with fit_generate")

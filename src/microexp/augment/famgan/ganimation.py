@@ -21,7 +21,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-#: Loss weights (GANimation uses λ_A = 0.1, λ_TV = 1e-5 with unpaired data; here reconstruction leads).
+#: Loss weights. GANimation uses λ_A = 0.1 on unpaired macro-expressions; a micro-expression changes
+#: so few pixels that such an attention penalty makes the generator copy its input, hence 0.001.
 LAMBDA_RECONSTRUCTION = 10.0
 LAMBDA_ATTENTION = 0.001
 LAMBDA_ATTENTION_TV = 0.01

@@ -111,6 +111,7 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default="all", help="'all' or a comma-separated list of registered models")
     ap.add_argument("--seeds", type=int, default=3, help="seeds per model (0 .. seeds-1)")
     ap.add_argument("--best-seeds", type=int, default=None, help="seeds for the best model (default: --seeds)")
+    ap.add_argument("--best-models", default="", help="comma-separated models that also get --best-seeds")
     ap.add_argument("--out", required=True, help="output folder (table.md, results.json, runs/)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes for the folds")
     ap.add_argument("--fast", action="store_true", help="one epoch per model (smoke test, not a result)")
@@ -131,7 +132,8 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     results = []
     for model in models:
-        n = args.best_seeds if (model == BEST_MODEL and args.best_seeds) else args.seeds
+        headline = model == BEST_MODEL or model in args.best_models.split(",")
+        n = args.best_seeds if (headline and args.best_seeds) else args.seeds
         results.append(run_model(table, model, list(range(n)), out, args.jobs, args.fast))
         atomic_write_json(out / "results.json", {"results": results, "complete": False})
         atomic_write_text(out / "table.md", _table_page(results, complete=False))

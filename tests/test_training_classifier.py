@@ -131,3 +131,13 @@ def test_flow_ensemble_is_the_best_alias_and_fits():
     p = est.fit(X[~te], y[~te], g[~te]).predict_proba(X[te])
     assert p.shape == (te.sum(), 3) and np.allclose(p.sum(1), 1)
     assert set(est.predict(X[te])) <= {0, 1, 2}
+
+
+def test_large_faces_are_shrunk_once_to_the_model_input_size():
+    rng = np.random.default_rng(1)
+    X = rng.integers(0, 255, (9, 40, 40, 3), dtype=np.uint8)
+    y = np.arange(9) % 3
+    est = TorchClassifier("smallcnn", num_classes=3, model_kwargs={"input_size": 16, "width": 0.25}, epochs=1,
+                          batch_size=9, threads=1).fit(X, y, np.arange(9))
+    assert est.input_size_ == 16 and est.mean_.shape == (1, 3, 1, 1)
+    assert est.predict_proba(X).shape == (9, 3)

@@ -116,6 +116,14 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             kind = {"flow": "flow", "face": "face", "frames3": "none"}.get(self.input_kind, "none")
         return make_augmentation(kind)
 
+    def _shrink(self, x: torch.Tensor) -> torch.Tensor:
+        """Down-size inputs once to the model's ``input_size`` (models resize the same way inside),
+        so that augmentation and every epoch work on small tensors instead of 224×224 faces."""
+        size = getattr(self, "input_size_", None)
+        if size is None or (x.shape[-1] <= size and x.shape[-2] <= size):
+            return x
+        return torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+
     def _normalise(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean_) / self.std_
 
@@ -140,7 +148,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                     X_tr = np.concatenate([np.asarray(X_tr), np.asarray(X_extra, dtype=np.asarray(X_tr).dtype)])
                     y_tr = np.concatenate([y_tr, np.asarray(y_extra, dtype=int)])
             self.n_synthetic_ = len(y_tr) - len(train_idx)
-            xt = as_image_tensor(X_tr)
+            size = getattr(self._build_model(), "input_size", None)
+            self.input_size_ = size if isinstance(size, int) else None
+            xt = self._shrink(as_image_tensor(X_tr))
             if self.normalise == "channel":
                 self.mean_ = xt.mean(dim=(0, 2, 3), keepdim=True)
                 self.std_ = xt.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
@@ -148,7 +158,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 self.mean_, self.std_ = torch.zeros(1, xt.shape[1], 1, 1), torch.ones(1, xt.shape[1], 1, 1)
             else:
                 raise ConfigError(f"unknown normalise {self.normalise!r}; choose 'channel' or 'none'")
-            xv = as_image_tensor(X[val_idx]) if len(val_idx) else None
+            xv = self._shrink(as_image_tensor(X[val_idx])) if len(val_idx) else None
             yv = torch.as_tensor(y[val_idx]) if len(val_idx) else None
             self.models_, self.best_epochs_ = [], []
             for m in range(self.members):
@@ -228,7 +238,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "models_"):
             raise ConfigError("TorchClassifier.predict called before fit")
         with _threads(self.threads):
-            x = as_image_tensor(X)
+            x = self._shrink(as_image_tensor(X))
             views = [x]
             flip = horizontal_flip_for(self.input_kind) if self.tta_flip else None
             if flip is not None:
@@ -261,6 +271,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             raise DataError("checkpoint is missing", path)
         state = torch.load(path, map_location=self.device, weights_only=True)
         self.mean_, self.std_ = state["mean"], state["std"]
+        size = getattr(self._build_model(), "input_size", None)
+        self.input_size_ = size if isinstance(size, int) else None
         self.models_ = []
         for sd in state["members"]:
             model = self._build_model().to(self.device)

@@ -19,6 +19,11 @@ from ..models.registry import register_model
 from .augment import flip_flow_horizontally
 from .classifier import TorchClassifier, as_image_tensor
 
+#: Budgets of the networks an ensemble can hold (as in configs/<net>_megc2019.yaml).
+NET_BUDGETS = {
+    "ststnet": {"epochs": 40, "lr": 3e-3, "model_kwargs": {}},
+    "offapexnet": {"epochs": 15, "lr": 1e-3, "model_kwargs": {"fc_units": 256}},
+}
 #: Softmax temperature turning the SVM's one-vs-rest decision values into probabilities.
 SVM_DECISION_TEMPERATURE = 1.0
 
@@ -35,7 +40,8 @@ def _softmax(z: np.ndarray, temperature: float) -> np.ndarray:
 class FlowEnsemble(ClassifierMixin, BaseEstimator):
     def __init__(self, members: int = 1, epochs: int = 40, batch_size: int = 64, lr: float = 3e-3,
                  optimizer: str = "adam", mixup_alpha: float = 0.0, tta_flip: bool = True, svm_C: float = 1.0,
-                 svm_weight: float = 1.0, svm_flip_augment: bool = True, net: str = "ststnet", net_kwargs: dict | None = None, seed: int = 0,
+                 svm_weight: float = 1.0, svm_flip_augment: bool = True, net: str = "ststnet", net_kwargs: dict | None = None,
+                 extra_nets: tuple = (), seed: int = 0,
                  threads: int | None = None):
         self.members = members
         self.epochs = epochs
@@ -49,6 +55,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.svm_flip_augment = svm_flip_augment
         self.net = net
         self.net_kwargs = net_kwargs
+        self.extra_nets = extra_nets
         self.seed = seed
         self.threads = threads
 
@@ -63,6 +70,13 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                 epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer=self.optimizer,
                 mixup_alpha=self.mixup_alpha, members=self.members, tta_flip=self.tta_flip,
                 threads=self.threads).fit(X, y, groups)
+        self.extra_nets_ = []
+        for name in self.extra_nets:  # other architectures, each with its own fixed budget
+            budget = NET_BUDGETS[name]
+            self.extra_nets_.append(TorchClassifier(
+                name, num_classes=self.num_classes_, seed=self.seed, model_kwargs=budget["model_kwargs"],
+                epochs=budget["epochs"], batch_size=self.batch_size, lr=budget["lr"], optimizer=self.optimizer,
+                members=1, tta_flip=self.tta_flip, threads=self.threads).fit(X, y, groups))
         self.svm_ = None
         if self.svm_weight > 0:
             svc = SVC(C=self.svm_C, class_weight="balanced", decision_function_shape="ovr", random_state=self.seed)
@@ -80,6 +94,9 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         if self.nets_ is not None:
             parts.append(self.nets_.predict_proba(X))
             weights.append(1.0)
+        for net in getattr(self, "extra_nets_", []):
+            parts.append(net.predict_proba(X))
+            weights.append(1.0)
         if self.svm_ is not None:
             d = self.svm_.decision_function(X.reshape(len(X), -1))
             if d.ndim == 1:  # two classes: a single signed margin
@@ -92,3 +109,10 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)
+
+
+@register_model("flow_ensemble_wide", input_kind="flow", family="sklearn",
+                paper="STSTNet (Liong et al. 2019) + OFF-ApexNet (Gan et al. 2019) + RBF SVM on flow pixels, averaged")
+def flow_ensemble_wide(**kwargs) -> FlowEnsemble:
+    """:class:`FlowEnsemble` with an OFF-ApexNet beside the STSTNet: three equal votes."""
+    return FlowEnsemble(**{"extra_nets": ("offapexnet",), **kwargs})

@@ -6,6 +6,7 @@ identical predictions. Results are yielded as folds finish so the caller can sto
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import Callable, Iterator
@@ -15,7 +16,21 @@ from ..errors import ConfigError
 _WORKER_DATA: dict = {}
 
 
+def _die_with_parent() -> None:
+    """Linux: end this worker when the parent process dies, even by SIGKILL (no orphans left busy)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except OSError:  # pragma: no cover - another libc: orphans then exit when their pipe closes
+            pass
+
+
 def _init_worker(data: dict, threads: int) -> None:
+    _die_with_parent()
     _set_threads(threads)
     _WORKER_DATA.clear()
     _WORKER_DATA.update(data)

@@ -141,3 +141,27 @@ def test_large_faces_are_shrunk_once_to_the_model_input_size():
                           batch_size=9, threads=1).fit(X, y, np.arange(9))
     assert est.input_size_ == 16 and est.mean_.shape == (1, 3, 1, 1)
     assert est.predict_proba(X).shape == (9, 3)
+
+
+def test_augmenter_from_a_config_mapping_is_built_and_used(monkeypatch):
+    """A trainer YAML names the GAN augmenter as {"flow_gan": {...}}; fit builds it and calls it on training data."""
+    import numpy as np
+
+    from microexp.augment.cgan import augmenter as aug_mod
+    from microexp.training.classifier import TorchClassifier
+
+    seen = {}
+
+    def fake_fit_generate(self, X, y, groups, seed):
+        seen["n"], seen["per_class"] = len(X), self.per_class
+        return X[:3].copy(), y[:3].copy()
+
+    monkeypatch.setattr(aug_mod.FlowGANAugmenter, "fit_generate", fake_fit_generate)
+    rng = np.random.default_rng(0)
+    X = rng.random((12, 3, 28, 28)).astype(np.float32)
+    y = np.arange(12) % 3
+    est = TorchClassifier("ststnet", num_classes=3, seed=0, epochs=1, threads=1,
+                          augmenter={"flow_gan": {"per_class": 7, "epochs": 1}})
+    est.fit(X, y, groups=np.repeat(np.arange(6), 2))
+    assert seen == {"n": 12, "per_class": 7}
+    assert est.predict(X).shape == (12,)

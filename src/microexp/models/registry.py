@@ -41,7 +41,7 @@ class ModelSpec:
 
 _REGISTRY: dict[str, ModelSpec] = {}
 #: Other names for registered models; ``best`` is the strongest recogniser of the benchmark table.
-ALIASES: dict[str, str] = {"best": "svm"}
+ALIASES: dict[str, str] = {"best": "flow_ensemble"}
 _loaded = False
 
 

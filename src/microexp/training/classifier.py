@@ -28,6 +28,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..errors import ConfigError, DataError
+from ..augment.cgan import make_augmenter
 from ..io import atomic_write_bytes
 from .augment import horizontal_flip_for, make_augmentation
 from .losses import balanced_class_weights, classification_loss, main_logits, resolve_label_smoothing
@@ -142,8 +143,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 frac = float(self.early_stopping.get("val_subjects_fraction", 0.2))
                 train_idx, val_idx, self.validation_subjects_ = inner_subject_split(groups, y, frac, self.seed)
             X_tr, y_tr = X[train_idx], y[train_idx]
-            if self.augmenter is not None:
-                X_extra, y_extra = self.augmenter.fit_generate(X_tr, y_tr, groups[train_idx], self.seed)
+            augmenter = make_augmenter(self.augmenter)
+            if augmenter is not None:
+                X_extra, y_extra = augmenter.fit_generate(X_tr, y_tr, groups[train_idx], self.seed)
                 if len(y_extra):
                     X_tr = np.concatenate([np.asarray(X_tr), np.asarray(X_extra, dtype=np.asarray(X_tr).dtype)])
                     y_tr = np.concatenate([y_tr, np.asarray(y_extra, dtype=int)])

@@ -112,19 +112,18 @@ def holdout(table: SampleTable, seed: int = 0) -> list[Fold]:
     return _check([Fold("holdout", tr, te)], table)
 
 
-def inner_validation_split(groups, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def inner_validation_split(groups, fraction: float = 0.2, seed: int = 0, y=None) -> tuple[np.ndarray, np.ndarray]:
     """Split TRAINING rows by subject into (fit, validation) for early stopping or model selection.
 
-    Takes only the training fold's subject ids, so it cannot see the test subject.
+    Takes only the training fold's subject ids (and labels), so it cannot see the test subject.
+    The trainer's own split (:func:`microexp.training.validation.inner_subject_split`) does the work.
     """
+    from ..training.validation import inner_subject_split
+
     groups = np.asarray(groups)
-    uniq = np.array(list(dict.fromkeys(groups)))
-    if len(uniq) < 2:
-        raise ProtocolError("an inner validation split needs at least two training subjects")
-    n_val = min(len(uniq) - 1, max(1, int(round(fraction * len(uniq)))))
-    val_s = set(uniq[np.random.default_rng(seed).permutation(len(uniq))[:n_val]])
-    is_val = np.array([g in val_s for g in groups])
-    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+    labels = np.zeros(len(groups), dtype=int) if y is None else np.asarray(y)
+    fit, val, _ = inner_subject_split(groups, labels, fraction, seed)
+    return fit, val
 
 
 PROTOCOLS = {

@@ -34,7 +34,6 @@ from microexp.spotting import (LABEL_KINDS, FlowPreparation, IntensityRegressor,
                                baseline_curve, cross_validate_spotter, decode_apex, interval_f1,
                                mean_absolute_error, neighbour_flows, prepare_clip, regressor_inputs, sample_folds,
                                spotting_mae, subject_folds, tune_interval_spotter)
-from microexp.spotting.apex import PreparedClip
 from microexp.spotting.continuous_labels import frame_labels
 from microexp.spotting.flow_features import to_gray_frames
 from microexp.spotting.plots import plot_intensity_curve, plot_interval_signal

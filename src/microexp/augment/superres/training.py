@@ -22,7 +22,7 @@ from ...io import atomic_write_bytes, atomic_write_image, atomic_write_json
 from .config import SRConfig, build_generator, generator_bytes
 from .discriminator import (VGGStyleDiscriminator, feature_matching_loss, relativistic_d_loss,
                             relativistic_g_loss)
-from .upscale import comparison_grid, to_tensor, to_uint8, upscale_bicubic, upscale_with
+from .upscale import comparison_grid, to_tensor, upscale_bicubic, upscale_with
 
 
 class PatchSampler:

@@ -33,3 +33,20 @@ def test_subject_split_holds_out_whole_subjects_of_every_database(megc2019_root)
 def test_composite_faces_load_at_128(megc2019_root):
     faces, table = _bench().load_composite_faces(megc2019_root)
     assert faces.shape == (len(table), 128, 128, 3) and faces.dtype.name == "uint8"
+
+
+def test_fast_run_scores_both_degradation_paths(megc2019_root, tmp_path):
+    """A smoke run of the benchmark: every method is scored on the blur path (headline keys) and
+    on the median-blur path, and the median blur really makes bicubic worse."""
+    import json
+
+    summary = _bench().main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1"])
+    for method in ("bicubic", "rrdb", "rrdb_se", "esrgan"):
+        for suffix in ("", "_median"):
+            assert 0.0 < summary[f"{method}_ssim{suffix}"] <= 1.0
+            assert summary[f"{method}_psnr{suffix}"] > 10.0
+    assert summary["bicubic_psnr_median"] < summary["bicubic_psnr"] - 1.0
+    stored = json.loads((tmp_path / "sr" / "metrics.json").read_text())
+    assert set(stored["per_method"]) == {"blur", "median"}
+    assert (tmp_path / "sr" / "grid_hr_lr_bicubic_rrdb_esrgan.png").is_file()
+    assert (tmp_path / "sr" / "grid_hr_lr_bicubic_rrdb_esrgan_median.png").is_file()

@@ -74,3 +74,29 @@ def test_upscale_the_frames_of_a_video(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["frame_00001.png", "frame_00002.png", "frame_00003.png"]
     assert read_image(out / "frame_00002.png").shape == (64, 64, 3)
+
+
+def test_eval_options_for_the_degradation_path_and_self_ensemble(tmp_path):
+    """--median-prob picks the degradation path (the median blur loses detail: bicubic scores
+    lower), --self-ensemble is recorded, and a bad view count is a clean error."""
+    faces = _folder(tmp_path / "faces", n=3, size=64)
+    scores = {}
+    for prob in ("0", "1"):
+        out = tmp_path / f"eval{prob}"
+        result = runner.invoke(app, ["sr", "eval", "--model", "bicubic", "--faces", str(faces), "--out", str(out),
+                                     "--median-prob", prob])
+        assert result.exit_code == 0, result.output
+        scores[prob] = json.loads((out / "metrics.json").read_text())
+    assert scores["1"]["psnr"] < scores["0"]["psnr"] and scores["0"]["median_prob"] == 0.0
+    config = tmp_path / "sr.yaml"
+    config.write_text("n_features: 4\nn_blocks: 1\ngrowth: 4\nd_features: 4\npatch_lr: 4\nbatch_size: 2\n"
+                      "lr_variants: 1\npretrain_iters: 1\ngan_iters: 0\niters_per_epoch: 1\n")
+    run = tmp_path / "run"
+    assert runner.invoke(app, ["sr", "train", "--faces", str(faces), "--out", str(run), "--config", str(config)]).exit_code == 0
+    result = runner.invoke(app, ["sr", "eval", "--model", str(run / "generator_psnr.pt"), "--faces", str(faces),
+                                 "--out", str(tmp_path / "se"), "--self-ensemble", "8"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "se" / "metrics.json").read_text())["self_ensemble"] == 8
+    result = runner.invoke(app, ["sr", "eval", "--model", str(run / "generator_psnr.pt"), "--faces", str(faces),
+                                 "--out", str(tmp_path / "bad"), "--self-ensemble", "3"])
+    assert result.exit_code != 0 and "self_ensemble" in (result.output + str(result.exception))

@@ -84,3 +84,43 @@ def test_generator_file_round_trip(tmp_path):
     assert cfg2 == cfg
     x = torch.rand(1, 3, 8, 8)
     assert torch.equal(loaded(x), gen(x))
+
+
+class _Upsample(torch.nn.Module):
+    """×4 nearest-neighbour up-sampling, plus an optional position-dependent term that breaks the
+    symmetry (so a self-ensemble changes the output)."""
+
+    def __init__(self, asymmetric: bool):
+        super().__init__()
+        self.asymmetric = asymmetric
+
+    def forward(self, x):
+        out = torch.nn.functional.interpolate(x, scale_factor=4, mode="nearest")
+        if self.asymmetric:
+            ramp = torch.linspace(0, 0.2, out.shape[-1])
+            out = out + ramp.view(1, 1, 1, -1)
+        return out
+
+
+@pytest.mark.parametrize("views", [2, 8])
+def test_self_ensemble_undoes_its_transforms(views):
+    from microexp.augment.superres import upscale_with
+
+    lr = np.random.default_rng(0).integers(0, 200, (3, 8, 8, 3), dtype=np.uint8)
+    plain = upscale_with(_Upsample(False), lr)
+    assert plain.shape == (3, 32, 32, 3)
+    # an equivariant generator gives the same image whatever the views
+    assert np.array_equal(upscale_with(_Upsample(False), lr, self_ensemble=views), plain)
+    # a generator that is not equivariant is averaged: the left-to-right ramp flattens out
+    ramped = upscale_with(_Upsample(True), lr).astype(float) - plain
+    averaged = upscale_with(_Upsample(True), lr, self_ensemble=views).astype(float) - plain
+    assert ramped[:, :, -1].mean() > 40 and abs(averaged[:, :, -1].mean() - averaged[:, :, 0].mean()) < 2
+
+
+def test_self_ensemble_refuses_unknown_view_counts():
+    from microexp.augment.superres import upscale_with
+
+    from microexp.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        upscale_with(_Upsample(False), np.zeros((1, 8, 8, 3), np.uint8), self_ensemble=3)

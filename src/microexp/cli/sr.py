@@ -55,7 +55,7 @@ def train(faces: Path = typer.Option(..., help="folder of HR face images (resize
     cfg = _load_config(config, {"arch": arch, "pretrain_iters": pretrain_iters, "gan_iters": gan_iters,
                                 "vgg_weights": str(vgg_weights) if vgg_weights else None, "seed": seed})
     _, hr = _hr_faces(faces)
-    lr = make_pairs(hr, cfg.lr_variants, seed=cfg.seed)
+    lr = make_pairs(hr, cfg.lr_variants, seed=cfg.seed, median_prob=cfg.median_prob)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     result = train_super_resolution(hr, lr, cfg, out, resume=not fresh, max_minutes=max_minutes,
@@ -63,19 +63,25 @@ def train(faces: Path = typer.Option(..., help="folder of HR face images (resize
     typer.echo(f"{'finished' if result['finished'] else 'paused'}: {out}")
 
 
-def _upscaler(model: str):
+def _upscaler(model: str, self_ensemble: int = 1):
     from ..augment.superres import load_generator, upscale_bicubic, upscale_with
 
     if model == "bicubic":
         return upscale_bicubic
     gen, _ = load_generator(model)
-    return lambda lr: upscale_with(gen, lr)
+    return lambda lr: upscale_with(gen, lr, self_ensemble=self_ensemble)
+
+
+_SELF_ENSEMBLE_HELP = "average over 1 (plain), 2 (with the mirror image) or 8 (all flips/transpositions) views"
 
 
 @sr_app.command("eval")
 def evaluate(model: str = typer.Option(..., help="generator file (generator_psnr.pt / generator_gan.pt) or 'bicubic'"),
              faces: Path = typer.Option(..., help="folder of HR face images"),
-             out: Path = typer.Option(..., help="results folder"), seed: int = typer.Option(0)):
+             out: Path = typer.Option(..., help="results folder"), seed: int = typer.Option(0),
+             median_prob: Optional[float] = typer.Option(
+                 None, help="chance of the degradation's median blur (default: paper 000's 0.5; 0 never, 1 always)"),
+             self_ensemble: int = typer.Option(1, help=_SELF_ENSEMBLE_HELP)):
     """Degrade HR faces to 32×32, super-resolve them and report PSNR / SSIM / MSE against the HR faces."""
     import json
 
@@ -85,9 +91,10 @@ def evaluate(model: str = typer.Option(..., help="generator file (generator_psnr
     from ..io import atomic_write_json, atomic_write_text
 
     names, hr = _hr_faces(faces)
-    lr = make_pairs(hr, 1, seed=seed)[:, 0]
-    per_image = image_quality(hr, _upscaler(model)(lr))
-    summary = {"model": model, **summarise_quality(per_image)}
+    lr = make_pairs(hr, 1, seed=seed, median_prob=median_prob)[:, 0]
+    per_image = image_quality(hr, _upscaler(model, self_ensemble)(lr))
+    summary = {"model": model, "median_prob": median_prob, "self_ensemble": self_ensemble,
+               **summarise_quality(per_image)}
     atomic_write_json(out / "metrics.json", summary)
     atomic_write_text(out / "per_image.csv", pd.DataFrame({"image": names, **per_image}).to_csv(index=False))
     typer.echo(json.dumps({k: summary[k] for k in ("n", "psnr", "ssim", "mse")}))
@@ -97,7 +104,8 @@ def evaluate(model: str = typer.Option(..., help="generator file (generator_psnr
 def upscale(model: str = typer.Option(..., help="generator file or 'bicubic'"),
             input: Path = typer.Option(..., help="folder of faces/frames, or a video file"),
             output: Path = typer.Option(..., help="folder for the ×4 images (same names, PNG)"),
-            degrade_first: bool = typer.Option(False, "--degrade-first", help="simulate paper 000's LR first")):
+            degrade_first: bool = typer.Option(False, "--degrade-first", help="simulate paper 000's LR first"),
+            self_ensemble: int = typer.Option(1, help=_SELF_ENSEMBLE_HELP)):
     """Super-resolve every image of a folder (or every frame of a clip) by the model's scale."""
     import numpy as np
 
@@ -106,7 +114,7 @@ def upscale(model: str = typer.Option(..., help="generator file or 'bicubic'"),
     from ..io import atomic_write_image
 
     names, images = read_clip(input)
-    run = _upscaler(model)
+    run = _upscaler(model, self_ensemble)
     for i, (name, img) in enumerate(zip(names, images)):
         if img.ndim == 2:
             img = np.repeat(img[..., None], 3, axis=2)

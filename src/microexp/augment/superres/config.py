@@ -27,6 +27,7 @@ class SRConfig:
     patch_lr: int = 16            # LR patch side; the HR patch is scale × larger
     batch_size: int = 16
     lr_variants: int = 4          # degradations drawn per face (median blur is random)
+    median_prob: float | None = None  # chance of the median blur; None: paper 000's default (0.5)
     # phase 1: L1 pre-training (the PSNR-oriented model)
     pretrain_iters: int = 3000
     pretrain_lr: float = 2e-4     # ESRGAN: 2e-4

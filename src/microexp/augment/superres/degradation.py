@@ -25,11 +25,17 @@ def resize_face(image: np.ndarray, size: int = HR_SIZE) -> np.ndarray:
     return cv2.resize(image, (size, size), interpolation=interp)
 
 
-def degrade(image: np.ndarray, seed: int) -> np.ndarray:
-    """:func:`microexp.face.degrade` to ``(32, 32, C)`` uint8, keeping three channels for RGB input."""
-    from ...face import degrade as face_degrade
+def degrade(image: np.ndarray, seed: int, median_prob: float | None = None) -> np.ndarray:
+    """:func:`microexp.face.degrade` to ``(32, 32, C)`` uint8, keeping three channels for RGB input.
 
-    lr = np.asarray(face_degrade(image, seed=int(seed), hr_size=HR_SIZE, lr_size=LR_SIZE))
+    ``median_prob`` is the chance of the final median blur (``None``: the front-end's default,
+    paper 000's "randomly applied"; 0: never, the deterministic blur + down-sampling path; 1: always).
+    """
+    from ...face import degrade as face_degrade
+    from ...face.degradation import MEDIAN_PROB
+
+    prob = MEDIAN_PROB if median_prob is None else float(median_prob)
+    lr = np.asarray(face_degrade(image, seed=int(seed), hr_size=HR_SIZE, lr_size=LR_SIZE, median_prob=prob))
     if lr.ndim == 2 and np.asarray(image).ndim == 3:
         lr = np.repeat(lr[..., None], 3, axis=2)
     return lr.astype(np.uint8)
@@ -43,8 +49,10 @@ def bicubic_upscale(lr: np.ndarray, scale: int = SCALE) -> np.ndarray:
     return cv2.resize(lr, (w * scale, h * scale), interpolation=cv2.INTER_CUBIC)
 
 
-def make_pairs(hr_faces: np.ndarray, variants: int = 1, seed: int = 0) -> np.ndarray:
-    """Degrade every HR face ``variants`` times (different median-blur draws).
+def make_pairs(hr_faces: np.ndarray, variants: int = 1, seed: int = 0,
+               median_prob: float | None = None) -> np.ndarray:
+    """Degrade every HR face ``variants`` times (different median-blur draws; ``median_prob`` as
+    in :func:`degrade`).
 
     ``hr_faces``: ``(N, 128, 128, C)`` uint8 → LR ``(N, variants, 32, 32, C)`` uint8. The seed of
     face ``i``, variant ``v`` is ``seed + i * variants + v`` so the LR set is reproducible.
@@ -53,5 +61,5 @@ def make_pairs(hr_faces: np.ndarray, variants: int = 1, seed: int = 0) -> np.nda
     out = np.empty((len(hr_faces), variants, LR_SIZE, LR_SIZE) + hr_faces.shape[3:], dtype=np.uint8)
     for i, face in enumerate(hr_faces):
         for v in range(variants):
-            out[i, v] = degrade(face, seed=seed + i * variants + v).reshape(out.shape[2:])
+            out[i, v] = degrade(face, seed=seed + i * variants + v, median_prob=median_prob).reshape(out.shape[2:])
     return out

@@ -5,6 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ...errors import ConfigError
 from .degradation import bicubic_upscale
 
 
@@ -18,17 +19,48 @@ def to_uint8(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().clamp(0, 1).mul(255.0).round().byte().permute(0, 2, 3, 1).cpu().numpy()
 
 
+#: Geometric self-ensembles (EDSR's "+"): the views a prediction is averaged over.
+SELF_ENSEMBLES = (1, 2, 8)
+
+
+def _dihedral(x: torch.Tensor, k: int, inverse: bool = False) -> torch.Tensor:
+    """View ``k`` in 0..7 of the dihedral group on ``(B, C, H, W)``: bit 2 transposes, bits 0-1
+    rotate by 90° steps; ``inverse`` undoes it."""
+    rot, transpose = k % 4, k >= 4
+    if not inverse:
+        x = x.transpose(2, 3) if transpose else x
+        return torch.rot90(x, rot, dims=(2, 3))
+    x = torch.rot90(x, -rot, dims=(2, 3))
+    return x.transpose(2, 3) if transpose else x
+
+
+def _predict(generator: nn.Module, x: torch.Tensor, self_ensemble: int) -> torch.Tensor:
+    if self_ensemble == 1:
+        return generator(x)
+    if self_ensemble == 2:  # identity and the left-right mirror (faces stay upright)
+        return 0.5 * (generator(x) + generator(x.flip(3)).flip(3))
+    return sum(_dihedral(generator(_dihedral(x, k)), k, inverse=True) for k in range(8)) / 8.0
+
+
 @torch.no_grad()
-def upscale_with(generator: nn.Module, lr_images: np.ndarray, batch_size: int = 32) -> np.ndarray:
+def upscale_with(generator: nn.Module, lr_images: np.ndarray, batch_size: int = 32,
+                 self_ensemble: int = 1) -> np.ndarray:
     """``(N, h, w, 3)`` or ``(N, h, w)`` uint8 → ``(N, s*h, s*w[, 3])`` uint8; grayscale goes
-    through the generator as three equal channels."""
+    through the generator as three equal channels.
+
+    ``self_ensemble`` averages the outputs of 1 (plain), 2 (with the mirror image) or 8 (all flips
+    and transpositions, as EDSR+) transformed copies of each input, each transformed back.
+    """
+    if self_ensemble not in SELF_ENSEMBLES:
+        raise ConfigError(f"self_ensemble must be one of {SELF_ENSEMBLES}, got {self_ensemble}")
     lr_images = np.asarray(lr_images)
     gray = lr_images.ndim == 3
     if gray:
         lr_images = np.repeat(lr_images[..., None], 3, axis=3)
     was_training = generator.training
     generator.eval()
-    out = [to_uint8(generator(to_tensor(lr_images[i:i + batch_size]))) for i in range(0, len(lr_images), batch_size)]
+    out = [to_uint8(_predict(generator, to_tensor(lr_images[i:i + batch_size]), self_ensemble))
+           for i in range(0, len(lr_images), batch_size)]
     generator.train(was_training)
     sr = np.concatenate(out) if out else np.zeros((0,) + lr_images.shape[1:], np.uint8)
     return sr.mean(axis=3).round().astype(np.uint8) if gray else sr

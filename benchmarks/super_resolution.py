@@ -7,9 +7,10 @@ subject split drawn with ``--seed``: in every source database, ``--test-fraction
 subjects only and measured on the held-out faces. Bicubic, the L1-trained RRDBNet (PSNR model) and
 the ESRGAN fine-tuned model are compared with PSNR / SSIM / MSE per image (see
 ``microexp.augment.superres.metrics``), overall and per database, on the two paths of the
-degradation separately: ``blur`` (no median blur; the headline keys ``bicubic_psnr`` ...) and
-``median`` (median blur applied; keys ``..._median``). Training pairs mix both paths as the paper
-does. ``rrdb_se`` is the PSNR model with the ×8 flip/transpose self-ensemble of EDSR+ at inference
+degradation separately: ``blur`` (no median blur; the headline keys ``bicubic_psnr`` ...),
+``median`` (median blur applied; keys ``..._median``) and ``mixed`` (median blur drawn per face
+with probability 1/2, as in training; keys ``..._mixed``). Training pairs mix both paths as the
+paper does. ``rrdb_se`` is the PSNR model with the ×8 flip/transpose self-ensemble of EDSR+ at inference
 (same weights). Ends with one JSON line.
 
     python benchmarks/super_resolution.py --root /work/shared/data/megc2019 --out runs/sr_bench
@@ -73,8 +74,9 @@ FAST_CONFIG = dict(BENCH_CONFIG, n_features=8, growth=8, n_blocks=1, d_features=
 METHOD_NAMES = {"rrdbnet": ("rrdb", "esrgan"), "srresnet": ("srresnet", "srgan")}
 #: Seed offset of the evaluation degradations, so they are not the training draws.
 EVAL_SEED_OFFSET = 1_000_000
-#: The two paths of paper 000's degradation, scored separately: median blur never / always applied.
-EVAL_PATHS = {"blur": 0.0, "median": 1.0}
+#: Paper 000's degradation scored three ways: median blur never applied (the headline keys), always
+#: applied, and drawn at random as in training (``None``: probability 1/2).
+EVAL_PATHS = {"blur": 0.0, "median": 1.0, "mixed": None}
 
 
 def parse_args(argv=None):

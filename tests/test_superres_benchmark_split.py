@@ -42,11 +42,11 @@ def test_fast_run_scores_both_degradation_paths(megc2019_root, tmp_path):
 
     summary = _bench().main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1"])
     for method in ("bicubic", "rrdb", "rrdb_se", "esrgan"):
-        for suffix in ("", "_median"):
+        for suffix in ("", "_median", "_mixed"):
             assert 0.0 < summary[f"{method}_ssim{suffix}"] <= 1.0
             assert summary[f"{method}_psnr{suffix}"] > 10.0
     assert summary["bicubic_psnr_median"] < summary["bicubic_psnr"] - 1.0
     stored = json.loads((tmp_path / "sr" / "metrics.json").read_text())
-    assert set(stored["per_method"]) == {"blur", "median"}
+    assert set(stored["per_method"]) == {"blur", "median", "mixed"}
     assert (tmp_path / "sr" / "grid_hr_lr_bicubic_rrdb_esrgan.png").is_file()
     assert (tmp_path / "sr" / "grid_hr_lr_bicubic_rrdb_esrgan_median.png").is_file()

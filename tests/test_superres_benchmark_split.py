@@ -50,3 +50,20 @@ def test_fast_run_scores_both_degradation_paths(megc2019_root, tmp_path):
     assert set(stored["per_method"]) == {"blur", "median", "mixed"}
     assert (tmp_path / "sr" / "grid_hr_lr_bicubic_rrdb_esrgan.png").is_file()
     assert (tmp_path / "sr" / "grid_hr_lr_bicubic_rrdb_esrgan_median.png").is_file()
+
+
+def test_pilot_scores_a_split_of_the_training_subjects(megc2019_root, tmp_path):
+    """The configuration pilot validates on part of the benchmark's training-subject faces."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sr_pilot", REPO / "benchmarks" / "super_resolution_pilot.py")
+    pilot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pilot)
+    summary = pilot.main(["--root", str(megc2019_root), "--out", str(tmp_path), "--minutes", "0.01",
+                          "--nf", "4", "--gc", "4", "--nb", "1"])
+    table = pd.read_csv(megc2019_root / _bench().CSV_NAME)
+    table["subject"] = table["dataset"].astype(str) + "/" + table["sub"].astype(str)
+    n_train_subject_faces = int((~_bench().subject_split(table, 0.25, 0)).sum())
+    assert 0 < summary["n_val_faces"] < n_train_subject_faces
+    assert summary["median_bicubic_psnr"] < summary["blur_bicubic_psnr"]
+    assert summary["iterations"] >= 1

@@ -1,0 +1,80 @@
+"""Pilot for ``super_resolution.py``'s configuration, on the TRAINING subjects only.
+
+The benchmark's held-out subjects (``subject_split(table, 0.25, 0)``) are set aside untouched; the
+remaining subjects are split again (20 % of each database's subjects, seed 1) into pilot-training
+and pilot-validation faces. One L1-trained generator is fitted for ``--minutes`` of wall time and
+scored on the validation faces on the ``blur`` path (no median blur) and the ``median`` path.
+Compare settings by running it once per setting, e.g.
+
+    python benchmarks/super_resolution_pilot.py --name p16 --minutes 12                 # benchmark config
+    python benchmarks/super_resolution_pilot.py --name p32 --patch 32 --minutes 12      # whole 32×32 faces
+    python benchmarks/super_resolution_pilot.py --name nf64 --nf 64 --gc 32 --minutes 12
+
+Ends with one JSON line (PSNR / SSIM of bicubic and the model on both paths, iterations).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from super_resolution import BENCH_CONFIG, load_composite_faces, subject_split  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", default="/work/shared/data/megc2019")
+    p.add_argument("--out", default="runs/super_resolution_pilot")
+    p.add_argument("--name", default="pilot")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--minutes", type=float, default=12.0, help="wall-clock cap of the L1 training")
+    p.add_argument("--nf", type=int, default=BENCH_CONFIG["n_features"])
+    p.add_argument("--nb", type=int, default=BENCH_CONFIG["n_blocks"])
+    p.add_argument("--gc", type=int, default=BENCH_CONFIG["growth"])
+    p.add_argument("--patch", type=int, default=BENCH_CONFIG["patch_lr"])
+    p.add_argument("--batch", type=int, default=BENCH_CONFIG["batch_size"])
+    p.add_argument("--lr", type=float, default=BENCH_CONFIG["pretrain_lr"])
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    import torch
+
+    from microexp.augment.superres import (SRConfig, image_quality, load_generator, make_pairs,
+                                           train_super_resolution, upscale_bicubic, upscale_with)
+    from microexp.io import atomic_write_json
+
+    torch.set_num_threads(args.threads)
+    hr, table = load_composite_faces(args.root)
+    held_out = subject_split(table, 0.25, 0)  # the benchmark's test subjects: never used here
+    hr_train, train_table = hr[~held_out], table[~held_out].reset_index(drop=True)
+    val = subject_split(train_table, 0.2, 1)
+    cfg = SRConfig.from_dict(dict(
+        BENCH_CONFIG, n_features=args.nf, n_blocks=args.nb, growth=args.gc, patch_lr=args.patch,
+        batch_size=args.batch, pretrain_lr=args.lr, pretrain_iters=10**7, pretrain_minutes=args.minutes,
+        gan_iters=0, iters_per_epoch=1000, seed=0))
+    out = Path(args.out) / args.name
+    pairs = make_pairs(hr_train[~val], cfg.lr_variants, seed=0)
+    result = train_super_resolution(hr_train[~val], pairs, cfg, out / "model", resume=False,
+                                    log=lambda m: print(m, file=sys.stderr, flush=True))
+    gen, _ = load_generator(out / "model" / "generator_psnr.pt")
+    faces = hr_train[val]
+    summary = {"name": args.name, "iterations": result["history"][-1]["iteration"], "n_val_faces": int(val.sum())}
+    for path, median_prob in (("blur", 0.0), ("median", 1.0)):
+        lr = make_pairs(faces, 1, seed=10**6, median_prob=median_prob)[:, 0]
+        for method, sr in (("bicubic", upscale_bicubic(lr)), ("model", upscale_with(gen, lr))):
+            q = image_quality(faces, sr)
+            summary[f"{path}_{method}_psnr"] = round(float(q["psnr"].mean()), 3)
+            summary[f"{path}_{method}_ssim"] = round(float(q["ssim"].mean()), 4)
+    atomic_write_json(out / "metrics.json", {"settings": vars(args), "summary": summary})
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -67,9 +67,6 @@ def main(argv=None) -> dict:
     from microexp.io import atomic_write_json, atomic_write_text
 
     torch.set_num_threads(1)
-    # the runner writes its config as YAML: the augmenter goes there as its parameters
-    yaml.SafeDumper.add_representer(
-        FlowGANAugmenter, lambda dumper, aug: dumper.represent_dict({"FlowGANAugmenter": aug.params(aug.seed)}))
     t0 = time.perf_counter()
     out = Path(args.out)
     table = load_megc2019(args.root)

@@ -40,6 +40,22 @@ def test_loso_has_one_fold_per_subject():
     assert all(len(set(t.subjects[f.test])) == 1 for f in folds)
 
 
+def test_loso_restricted_to_test_datasets_partitions_the_full_loso():
+    """Per-database LOSO runs: test subjects of one database, training on all other subjects;
+    together they are exactly the full LOSO."""
+    t = make_table(datasets=("a", "b", "c"), n_subjects=9)
+    full = {f.name: (f.train.tolist(), f.test.tolist()) for f in leave_one_subject_out(t)}
+    parts = {}
+    for ds in ("a", "b", "c"):
+        folds = make_folds(t, "loso", test_datasets=[ds])
+        assert {str(d) for f in folds for d in t.datasets[f.test]} == {ds}
+        assert any(set(t.datasets[f.train]) == {"a", "b", "c"} for f in folds)
+        parts.update({f.name: (f.train.tolist(), f.test.tolist()) for f in folds})
+    assert parts == full
+    with pytest.raises(ProtocolError, match="not in the table"):
+        leave_one_subject_out(t, test_datasets=["samm"])
+
+
 def test_lodo_folds_are_databases():
     t = make_table(datasets=("a", "b", "c"), n_subjects=9)
     folds = leave_one_dataset_out(t)

@@ -96,3 +96,24 @@ def test_cli_evaluate_and_bad_inputs(composite_fixture, tmp_path):
             sys.argv = old
         assert e.value.code == 2
         assert not (tmp_path / "bad" / "metrics.json").exists()
+
+
+def test_config_objects_are_written_as_their_description(tmp_path):
+    """An augmenter in the trainer config goes into config.yaml and the fingerprint with its whole
+    description: two augmenters that differ only in GAN width are different runs."""
+    import yaml
+
+    from microexp.augment.cgan import FlowGANAugmenter
+    from microexp.evaluation.runner import _prepare_run_dir
+    from microexp.io import plain
+
+    narrow = FlowGANAugmenter(per_class=5, epochs=1, seed=0, generator_width=8)
+    wide = FlowGANAugmenter(per_class=5, epochs=1, seed=0, generator_width=16)
+    assert repr(narrow) == repr(wide)  # the repr alone cannot tell them apart
+    assert plain({"a": narrow}) != plain({"a": wide})
+    assert plain({"x": np.int64(3), "t": (np.str_("casme2"),)}) == {"x": 3, "t": ["casme2"]}
+    cfg = EvaluationConfig(model="svm", trainer={"augmenter": narrow}, protocol_kwargs={"test_datasets": [np.str_("samm")]})
+    _prepare_run_dir(tmp_path / "run", cfg, "abc")
+    stored = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert stored["trainer"]["augmenter"]["flow_gan"]["generator_width"] == 8
+    assert stored["protocol_kwargs"]["test_datasets"] == ["samm"]

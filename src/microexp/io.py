@@ -56,6 +56,32 @@ def _json_default(obj: Any):
     raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
 
 
+def plain(obj: Any) -> Any:
+    """``obj`` with only YAML/JSON-native values: numpy scalars and arrays become Python numbers and
+    lists, paths strings, tuples lists, and any object with a ``to_config()`` method (an augmenter
+    in a trainer config, say) its description. Anything else is returned unchanged."""
+    if isinstance(obj, dict):
+        return {plain(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    if callable(getattr(obj, "to_config", None)):
+        return plain(obj.to_config())
+    return obj
+
+
+def yaml_text(obj: Any) -> str:
+    """YAML for configs written beside results (keys in insertion order; see :func:`plain`)."""
+    import yaml
+
+    return yaml.safe_dump(plain(obj), sort_keys=False)
+
+
 def atomic_write_json(path: str | Path, obj: Any) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
 

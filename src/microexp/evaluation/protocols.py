@@ -34,12 +34,26 @@ def _check(folds: list[Fold], table: SampleTable) -> list[Fold]:
     return folds
 
 
-def leave_one_subject_out(table: SampleTable) -> list[Fold]:
-    """One fold per subject (68 on the MEGC2019 composite)."""
+def leave_one_subject_out(table: SampleTable, test_datasets=None) -> list[Fold]:
+    """One fold per subject (68 on the MEGC2019 composite).
+
+    ``test_datasets`` (a list of database names) keeps only the folds whose test subject belongs to
+    one of them; each fold still trains on every other subject. The union of the folds run with
+    each database in turn is the full LOSO, so a per-database preprocessing (for example a model
+    fitted without that database) can be applied fold by fold.
+    """
     subjects = table.subjects
     uniq = list(dict.fromkeys(subjects))  # order of first appearance: stable and readable
     if len(uniq) < 2:
         raise ProtocolError("leave-one-subject-out needs at least two subjects")
+    if test_datasets is not None:
+        wanted = {str(d) for d in ([test_datasets] if isinstance(test_datasets, str) else test_datasets)}
+        unknown = sorted(wanted - set(map(str, table.datasets)))
+        if unknown:
+            raise ProtocolError(f"test_datasets {unknown} are not in the table (it holds "
+                                f"{sorted(set(map(str, table.datasets)))})")
+        first_dataset = dict(zip(subjects, map(str, table.datasets)))
+        uniq = [s for s in uniq if first_dataset[s] in wanted]
     folds = [Fold(s, np.flatnonzero(subjects != s), np.flatnonzero(subjects == s)) for s in uniq]
     return _check(folds, table)
 

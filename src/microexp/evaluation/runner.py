@@ -25,7 +25,7 @@ import yaml
 
 from ..datasets.samples import SampleTable
 from ..errors import ConfigError
-from ..io import atomic_write_json, atomic_write_text
+from ..io import atomic_write_json, atomic_write_text, plain, yaml_text
 from ..models.registry import create_estimator, get_spec
 from .backends import run_tasks
 from .metrics import classification_report, mean_over_folds
@@ -65,7 +65,8 @@ def _fingerprint(cfg: EvaluationConfig, table: SampleTable, folds: list[Fold]) -
         "samples": table.df[["subject", "clip", "y"]].astype(str).agg("|".join, axis=1).tolist(),
         "folds": [[f.name, f.test.tolist()] for f in folds],
     }
-    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    # plain(): an augmenter in the trainer config enters with its whole description, not its repr
+    return hashlib.sha256(json.dumps(plain(ident), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def fit_predict_fold(data: dict, task: dict) -> dict:
@@ -142,7 +143,7 @@ def _prepare_run_dir(out: Path, cfg: EvaluationConfig, fingerprint: str) -> dict
             raise ConfigError(f"{out} holds a run with another configuration or data "
                               f"(fingerprint {old.get('fingerprint')} ≠ {fingerprint}); use a new --out")
     else:
-        atomic_write_text(cfg_path, yaml.safe_dump(resolved, sort_keys=False))
+        atomic_write_text(cfg_path, yaml_text(resolved))
     done = {}
     for p in sorted((out / "folds").glob("*.json")):
         try:

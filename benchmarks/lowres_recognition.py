@@ -11,8 +11,9 @@ four times on the MEGC2019 composite apex faces (3 classes), once per kind of fa
 Protocol (reduced, and stated as such): the subject split of ``super_resolution.py`` (same
 ``--seed`` and ``--test-fraction``); the recogniser is trained on the training subjects' faces
 and tested on the held-out subjects' faces. The super-resolution models were trained on the
-training subjects only, so no test subject's face was ever seen by either network. Full LOSO
-would need a super-resolution model per fold (68 × the training) and is not run. Faces are
+training subjects only, so no test subject's face was ever seen by either network. The full
+LOSO version, with super-resolution networks trained without the test subject's database, is
+``lowres_recognition_loso.py``. Faces are
 shrunk to ``--input-size`` (area interpolation) before the CNN. Fixed epoch budget, no early
 stopping, no look at test faces. Ends with one JSON line.
 

@@ -90,6 +90,9 @@ def parse_args(argv=None):
     p.add_argument("--arch", choices=["rrdbnet", "srresnet"], default=None)
     p.add_argument("--n-blocks", type=int, default=None, help="RRDBs (rrdbnet) or residual blocks (srresnet)")
     p.add_argument("--vgg-weights", default=None, help="VGG19 state_dict for the perceptual loss")
+    p.add_argument("--median-prob", type=float, default=None,
+                   help="chance of the median blur in the TRAINING pairs (default: paper 000's 1/2; 0: the blur "
+                        "path only). The held-out faces are scored on all three paths whatever it is.")
     p.add_argument("--grid-faces", type=int, default=6)
     p.add_argument("--threads", type=int, default=2, help="torch threads (the target is 2 cores)")
     p.add_argument("--fast", action="store_true", help="tiny model and schedule: a smoke test")
@@ -113,7 +116,7 @@ def main(argv=None) -> dict:
     settings = dict(FAST_CONFIG if args.fast else BENCH_CONFIG, seed=args.seed)
     for key, value in (("pretrain_minutes", args.pretrain_minutes), ("gan_minutes", args.gan_minutes),
                        ("arch", args.arch), ("vgg_weights", args.vgg_weights),
-                       ("n_blocks", args.n_blocks)):
+                       ("n_blocks", args.n_blocks), ("median_prob", args.median_prob)):
         if value is not None:
             settings[key] = value
     cfg = SRConfig.from_dict(settings)

@@ -9,6 +9,7 @@ Compare settings by running it once per setting, e.g.
     python benchmarks/super_resolution_pilot.py --name p16 --minutes 12                 # benchmark config
     python benchmarks/super_resolution_pilot.py --name p32 --patch 32 --minutes 12      # whole 32×32 faces
     python benchmarks/super_resolution_pilot.py --name nf64 --nf 64 --gc 32 --minutes 12
+    python benchmarks/super_resolution_pilot.py --name blur4k --iters 4000 --median-prob 0   # train on the blur path only
 
 Ends with one JSON line (PSNR / SSIM of bicubic and the model on both paths, iterations).
 """
@@ -32,6 +33,10 @@ def parse_args(argv=None):
     p.add_argument("--name", default="pilot")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--minutes", type=float, default=12.0, help="wall-clock cap of the L1 training")
+    p.add_argument("--iters", type=int, default=None,
+                   help="cap the L1 training in iterations instead of minutes (not affected by other jobs)")
+    p.add_argument("--median-prob", type=float, default=None,
+                   help="chance of the median blur in the training pairs (default: paper 000's 1/2)")
     p.add_argument("--nf", type=int, default=BENCH_CONFIG["n_features"])
     p.add_argument("--nb", type=int, default=BENCH_CONFIG["n_blocks"])
     p.add_argument("--gc", type=int, default=BENCH_CONFIG["growth"])
@@ -56,10 +61,11 @@ def main(argv=None) -> dict:
     val = subject_split(train_table, 0.2, 1)
     cfg = SRConfig.from_dict(dict(
         BENCH_CONFIG, n_features=args.nf, n_blocks=args.nb, growth=args.gc, patch_lr=args.patch,
-        batch_size=args.batch, pretrain_lr=args.lr, pretrain_iters=10**7, pretrain_minutes=args.minutes,
+        batch_size=args.batch, pretrain_lr=args.lr, pretrain_iters=args.iters or 10**7,
+        pretrain_minutes=None if args.iters else args.minutes, median_prob=args.median_prob,
         gan_iters=0, iters_per_epoch=1000, seed=0))
     out = Path(args.out) / args.name
-    pairs = make_pairs(hr_train[~val], cfg.lr_variants, seed=0)
+    pairs = make_pairs(hr_train[~val], cfg.lr_variants, seed=0, median_prob=cfg.median_prob)
     result = train_super_resolution(hr_train[~val], pairs, cfg, out / "model", resume=False,
                                     log=lambda m: print(m, file=sys.stderr, flush=True))
     gen, _ = load_generator(out / "model" / "generator_psnr.pt")

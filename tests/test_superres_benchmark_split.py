@@ -67,3 +67,13 @@ def test_pilot_scores_a_split_of_the_training_subjects(megc2019_root, tmp_path):
     assert 0 < summary["n_val_faces"] < n_train_subject_faces
     assert summary["median_bicubic_psnr"] < summary["blur_bicubic_psnr"]
     assert summary["iterations"] >= 1
+
+
+def test_training_degradation_can_be_the_blur_path_only(megc2019_root, tmp_path):
+    """--median-prob 0 trains on the blur path alone; the held-out faces are still scored on all paths."""
+    import yaml
+
+    summary = _bench().main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1",
+                             "--median-prob", "0"])
+    assert yaml.safe_load((tmp_path / "sr" / "config.yaml").read_text())["sr"]["median_prob"] == 0.0
+    assert "rrdb_psnr_median" in summary and "rrdb_psnr" in summary

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lowres_recognition import shrink  # noqa: E402
 from super_resolution import BENCH_CONFIG, EVAL_SEED_OFFSET  # noqa: E402
 
 #: The per-database super-resolution networks: the benchmark's RRDBNet, capped in iterations.
@@ -65,14 +66,6 @@ def parse_args(argv=None):
     p.add_argument("--bootstrap", type=int, default=2000, help="subject resamples for the paired intervals")
     p.add_argument("--fast", action="store_true", help="tiny networks, 1 epoch: a smoke test")
     return p.parse_args(argv)
-
-
-def shrink(faces: np.ndarray, size: int) -> np.ndarray:
-    import cv2
-
-    if faces.shape[1] == size:
-        return faces
-    return np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in faces])
 
 
 def face_table(table, faces: np.ndarray):

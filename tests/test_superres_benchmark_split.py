@@ -77,3 +77,12 @@ def test_training_degradation_can_be_the_blur_path_only(megc2019_root, tmp_path)
                              "--median-prob", "0"])
     assert yaml.safe_load((tmp_path / "sr" / "config.yaml").read_text())["sr"]["median_prob"] == 0.0
     assert "rrdb_psnr_median" in summary and "rrdb_psnr" in summary
+
+
+def test_pilot_can_be_capped_in_iterations(megc2019_root, tmp_path):
+    spec = importlib.util.spec_from_file_location("sr_pilot", REPO / "benchmarks" / "super_resolution_pilot.py")
+    pilot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pilot)
+    summary = pilot.main(["--root", str(megc2019_root), "--out", str(tmp_path), "--iters", "3", "--median-prob", "0",
+                          "--nf", "4", "--gc", "4", "--nb", "1"])
+    assert summary["iterations"] == 3

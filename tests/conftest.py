@@ -66,3 +66,22 @@ def write_composite_fixture(root: Path, subjects_per_dataset: int = 3, per_subje
 @pytest.fixture
 def composite_fixture(tmp_path) -> Path:
     return write_composite_fixture(tmp_path / "megc")
+
+
+@pytest.fixture(scope="session")
+def load_benchmark():
+    """``load_benchmark("super_resolution")`` → the module of ``benchmarks/super_resolution.py``
+    (imported once per session, registered in ``sys.modules`` for dataclass/pickle look-ups)."""
+    import importlib.util
+    import sys
+
+    def load(name: str):
+        key = f"microexp_benchmark_{name}"
+        if key not in sys.modules:
+            spec = importlib.util.spec_from_file_location(key, REPO / "benchmarks" / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[key] = module
+            spec.loader.exec_module(module)
+        return sys.modules[key]
+
+    return load

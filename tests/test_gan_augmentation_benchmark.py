@@ -1,18 +1,11 @@
 """benchmarks/gan_augmentation.py end to end on a small generated composite."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
 
-
-def test_fast_run_writes_both_arms_with_the_augmenter_described(composite_fixture, tmp_path):
-    spec = importlib.util.spec_from_file_location("gan_aug_bench", REPO / "benchmarks" / "gan_augmentation.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+def test_fast_run_writes_both_arms_with_the_augmenter_described(composite_fixture, tmp_path, load_benchmark):
+    bench = load_benchmark("gan_augmentation")
     out = tmp_path / "run"
     summary = bench.main(["--root", str(composite_fixture), "--epochs", "1", "--gan-epochs", "1", "--per-class", "2",
                           "--gan-width", "8", "--subjects", "4", "--check-folds", "1", "--out", str(out),

@@ -1,24 +1,17 @@
 """benchmarks/lowres_motion.py: HR / LR / SR motion inputs on simulated clips under LOSO (smoke run)."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "lowres_motion.py"
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("lowres_motion_bench", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclass/pickle look-ups need the module registered
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark):
+    return load_benchmark("lowres_motion")
 
 
 @pytest.fixture(scope="module")

@@ -1,25 +1,19 @@
 """benchmarks/lowres_recognition_loso.py: full LOSO, SR networks that never saw the test database."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("lowres_loso", REPO / "benchmarks" / "lowres_recognition_loso.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+import pytest
 
 
-def test_fast_run_covers_every_subject_once_and_resumes(composite_fixture, tmp_path):
-    bench = _bench()
+@pytest.fixture
+def bench(load_benchmark):
+    return load_benchmark("lowres_recognition_loso")
+
+
+def test_fast_run_covers_every_subject_once_and_resumes(bench, composite_fixture, tmp_path):
     out = tmp_path / "run"
     argv = ["--root", str(composite_fixture), "--out", str(out), "--fast", "--jobs", "1", "--bootstrap", "20"]
     summary = bench.main(argv)
@@ -42,8 +36,7 @@ def test_fast_run_covers_every_subject_once_and_resumes(composite_fixture, tmp_p
     assert {k: v for k, v in again.items() if k != "minutes"} == {k: v for k, v in summary.items() if k != "minutes"}
 
 
-def test_paired_bootstrap_sees_a_real_difference():
-    bench = _bench()
+def test_paired_bootstrap_sees_a_real_difference(bench):
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 300)
     subjects = np.repeat(np.arange(30), 10).astype(str)

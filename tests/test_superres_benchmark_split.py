@@ -1,23 +1,21 @@
 """The subject split of benchmarks/super_resolution.py on the real composite: disjoint, seeded, per database."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("sr_bench", REPO / "benchmarks" / "super_resolution.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+import pytest
 
 
-def test_subject_split_holds_out_whole_subjects_of_every_database(megc2019_root):
-    bench = _bench()
+@pytest.fixture
+def bench(load_benchmark):
+    return load_benchmark("super_resolution")
+
+
+@pytest.fixture
+def pilot(load_benchmark):
+    return load_benchmark("super_resolution_pilot")
+
+
+def test_subject_split_holds_out_whole_subjects_of_every_database(bench, megc2019_root):
     table = pd.read_csv(megc2019_root / bench.CSV_NAME)
     table["subject"] = table["dataset"].astype(str) + "/" + table["sub"].astype(str)
     test = bench.subject_split(table, 0.25, 0)
@@ -30,17 +28,17 @@ def test_subject_split_holds_out_whole_subjects_of_every_database(megc2019_root)
     assert not (bench.subject_split(table, 0.25, 1) == test).all()
 
 
-def test_composite_faces_load_at_128(megc2019_root):
-    faces, table = _bench().load_composite_faces(megc2019_root)
+def test_composite_faces_load_at_128(bench, megc2019_root):
+    faces, table = bench.load_composite_faces(megc2019_root)
     assert faces.shape == (len(table), 128, 128, 3) and faces.dtype.name == "uint8"
 
 
-def test_fast_run_scores_both_degradation_paths(megc2019_root, tmp_path):
+def test_fast_run_scores_both_degradation_paths(bench, megc2019_root, tmp_path):
     """A smoke run of the benchmark: every method is scored on the blur path (headline keys) and
     on the median-blur path, and the median blur really makes bicubic worse."""
     import json
 
-    summary = _bench().main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1"])
+    summary = bench.main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1"])
     for method in ("bicubic", "rrdb", "rrdb_se", "esrgan"):
         for suffix in ("", "_median", "_mixed"):
             assert 0.0 < summary[f"{method}_ssim{suffix}"] <= 1.0
@@ -52,37 +50,29 @@ def test_fast_run_scores_both_degradation_paths(megc2019_root, tmp_path):
     assert (tmp_path / "sr" / "grid_hr_lr_bicubic_rrdb_esrgan_median.png").is_file()
 
 
-def test_pilot_scores_a_split_of_the_training_subjects(megc2019_root, tmp_path):
+def test_pilot_scores_a_split_of_the_training_subjects(pilot, bench, megc2019_root, tmp_path):
     """The configuration pilot validates on part of the benchmark's training-subject faces."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("sr_pilot", REPO / "benchmarks" / "super_resolution_pilot.py")
-    pilot = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pilot)
     summary = pilot.main(["--root", str(megc2019_root), "--out", str(tmp_path), "--minutes", "0.01",
                           "--nf", "4", "--gc", "4", "--nb", "1"])
-    table = pd.read_csv(megc2019_root / _bench().CSV_NAME)
+    table = pd.read_csv(megc2019_root / bench.CSV_NAME)
     table["subject"] = table["dataset"].astype(str) + "/" + table["sub"].astype(str)
-    n_train_subject_faces = int((~_bench().subject_split(table, 0.25, 0)).sum())
+    n_train_subject_faces = int((~bench.subject_split(table, 0.25, 0)).sum())
     assert 0 < summary["n_val_faces"] < n_train_subject_faces
     assert summary["median_bicubic_psnr"] < summary["blur_bicubic_psnr"]
     assert summary["iterations"] >= 1
 
 
-def test_training_degradation_can_be_the_blur_path_only(megc2019_root, tmp_path):
+def test_training_degradation_can_be_the_blur_path_only(bench, megc2019_root, tmp_path):
     """--median-prob 0 trains on the blur path alone; the held-out faces are still scored on all paths."""
     import yaml
 
-    summary = _bench().main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1",
+    summary = bench.main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1",
                              "--median-prob", "0"])
     assert yaml.safe_load((tmp_path / "sr" / "config.yaml").read_text())["sr"]["median_prob"] == 0.0
     assert "rrdb_psnr_median" in summary and "rrdb_psnr" in summary
 
 
-def test_pilot_can_be_capped_in_iterations(megc2019_root, tmp_path):
-    spec = importlib.util.spec_from_file_location("sr_pilot", REPO / "benchmarks" / "super_resolution_pilot.py")
-    pilot = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pilot)
+def test_pilot_can_be_capped_in_iterations(pilot, megc2019_root, tmp_path):
     summary = pilot.main(["--root", str(megc2019_root), "--out", str(tmp_path), "--iters", "3", "--median-prob", "0",
                           "--nf", "4", "--gc", "4", "--nb", "1"])
     assert summary["iterations"] == 3

@@ -43,7 +43,9 @@ from lowres_recognition import shrink  # noqa: E402
 from super_resolution import BENCH_CONFIG, EVAL_SEED_OFFSET  # noqa: E402
 
 #: The per-database super-resolution networks: the benchmark's RRDBNet, capped in iterations.
-SR_CONFIG = dict(BENCH_CONFIG, pretrain_iters=6000, pretrain_minutes=None, gan_iters=600, gan_minutes=None)
+# trained on paper 000's mixed degradation (median blur with probability 1/2), as the LR faces here are drawn
+SR_CONFIG = dict(BENCH_CONFIG, pretrain_iters=6000, pretrain_minutes=None, gan_iters=600, gan_minutes=None,
+                 median_prob=None)
 SR_FAST = dict(SR_CONFIG, n_features=8, growth=8, n_blocks=1, d_features=8, pretrain_iters=4, gan_iters=2,
                iters_per_epoch=2, lr_variants=1)
 #: The recogniser (as in lowres_recognition.py).

@@ -77,6 +77,7 @@ def main(argv=None) -> dict:
             q = image_quality(faces, sr)
             summary[f"{path}_{method}_psnr"] = round(float(q["psnr"].mean()), 3)
             summary[f"{path}_{method}_ssim"] = round(float(q["ssim"].mean()), 4)
+            summary[f"{path}_{method}_ssim_gauss"] = round(float(q["ssim_gauss"].mean()), 4)
     atomic_write_json(out / "metrics.json", {"settings": vars(args), "summary": summary})
     print(json.dumps(summary))
     return summary

@@ -35,6 +35,26 @@ def test_ssim_identity_and_constant_offset():
     c1 = (0.01 * 1.0) ** 2
     assert ssim(a, b) == pytest.approx((2 * 0.5 * 0.6 + c1) / (0.5 ** 2 + 0.6 ** 2 + c1), rel=1e-6)
     assert ssim(img, np.clip(img + rng.normal(0, 0.2, img.shape), 0, 1)) < 0.9
+    for window in ("uniform", "gaussian"):
+        assert ssim(a, b, window) == pytest.approx((2 * 0.5 * 0.6 + c1) / (0.5 ** 2 + 0.6 ** 2 + c1), rel=1e-6)
+    with pytest.raises(ValueError, match="window"):
+        ssim(img, img, "box")
+
+
+def test_uniform_ssim_is_one_7x7_window_with_sample_statistics():
+    # on a 7×7 image the uniform window covers the whole image exactly once
+    rng = np.random.default_rng(1)
+    x, y = rng.random((7, 7)), rng.random((7, 7))
+    n = x.size
+    mx, my = x.mean(), y.mean()
+    vx, vy = x.var() * n / (n - 1), y.var() * n / (n - 1)
+    cxy = np.sum((x - mx) * (y - my)) / (n - 1)
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    expected = (2 * mx * my + c1) * (2 * cxy + c2) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
+    assert ssim(x, y) == pytest.approx(expected, rel=1e-9)
+    # the Gaussian window (Wang et al.'s settings) is a different figure on the same pair
+    big_x, big_y = rng.random((32, 32)), rng.random((32, 32))
+    assert abs(ssim(big_x, big_y, "gaussian") - ssim(big_x, big_y)) > 1e-4
 
 
 def test_image_quality_is_averaged_per_image_and_per_group():

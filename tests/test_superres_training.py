@@ -1,6 +1,7 @@
 """Two-phase training: checkpoints, resume, sample grids, the VGG19 perceptual loss."""
 from __future__ import annotations
 
+import json
 import pickle
 
 import numpy as np
@@ -10,7 +11,7 @@ import torch
 from microexp.augment.superres import SRConfig, load_generator, train_super_resolution
 from microexp.augment.superres.perceptual import (CONV5_4, PerceptualLoss, load_vgg19_features,
                                                   vgg19_features)
-from microexp.errors import DataError
+from microexp.errors import ConfigError, DataError
 
 torch.set_num_threads(1)
 
@@ -50,6 +51,22 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
     assert {"l1", "perceptual", "g_adv", "d"} <= set(history[-1])
     samples = sorted(p.name for p in (tmp_path / "b" / "samples").iterdir())
     assert samples == ["gan_epoch001.png", "pretrain_epoch001.png", "pretrain_epoch002.png"]
+
+
+def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path):
+    hr, lr = _faces()
+    cfg = SRConfig(**TINY)  # median_prob None: the degradation's default, 0.5
+    train_super_resolution(hr, lr, cfg, tmp_path, max_minutes=0.0, log=lambda m: None)
+    with pytest.raises(ConfigError, match=r"median_prob: 0\.5 there, 0\.0 now") as err:
+        train_super_resolution(hr, lr, SRConfig(**TINY, median_prob=0.0), tmp_path, log=lambda m: None)
+    assert "checkpoint.pt" in str(err.value)
+    assert json.loads((tmp_path / "config.json").read_text())["median_prob"] is None  # left as it was
+    with pytest.raises(ConfigError, match="pretrain_lr"):
+        train_super_resolution(hr, lr, SRConfig(**{**TINY, "pretrain_lr": 1e-4}), tmp_path, log=lambda m: None)
+    # the default spelled out is the same run: it resumes
+    messages = []
+    done = train_super_resolution(hr, lr, SRConfig(**TINY, median_prob=0.5), tmp_path, log=messages.append)
+    assert done["finished"] and any("resumed" in m for m in messages)
 
 
 def test_gan_phase_changes_the_psnr_model(tmp_path):

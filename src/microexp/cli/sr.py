@@ -97,7 +97,7 @@ def evaluate(model: str = typer.Option(..., help="generator file (generator_psnr
                **summarise_quality(per_image)}
     atomic_write_json(out / "metrics.json", summary)
     atomic_write_text(out / "per_image.csv", pd.DataFrame({"image": names, **per_image}).to_csv(index=False))
-    typer.echo(json.dumps({k: summary[k] for k in ("n", "psnr", "ssim", "mse")}))
+    typer.echo(json.dumps({k: summary[k] for k in ("n", "psnr", "ssim", "ssim_gauss", "mse")}))
 
 
 @sr_app.command("upscale")

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...errors import ConfigError
+from ...face.degradation import MEDIAN_PROB
 from ...io import atomic_write_bytes, atomic_write_image, atomic_write_json
 from .config import SRConfig, build_generator, generator_bytes
 from .discriminator import (VGGStyleDiscriminator, feature_matching_loss, relativistic_d_loss,
@@ -73,6 +75,22 @@ def _progress(it: int, total: int, seconds: float, minutes: float | None) -> flo
     return max(done, seconds / (60.0 * minutes)) if minutes else done
 
 
+def _comparable(settings: dict) -> dict:
+    # None means the degradation's default chance of the median blur
+    return {**settings, "median_prob": MEDIAN_PROB if settings.get("median_prob") is None
+            else float(settings["median_prob"])}
+
+
+def _check_same_config(saved: dict, cfg: SRConfig, ckpt_path: Path) -> None:
+    """Refuse to resume a checkpoint trained with other settings (it would mix two runs)."""
+    saved, now = _comparable(saved), _comparable(cfg.to_dict())
+    differ = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
+    if differ:
+        detail = ", ".join(f"{k}: {saved.get(k)!r} there, {now.get(k)!r} now" for k in differ)
+        raise ConfigError(f"{ckpt_path} was trained with other settings ({detail}); "
+                          "use another output folder or the same settings")
+
+
 def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_dir: str | Path, *,
                            preview: int = 4, resume: bool = True, max_minutes: float | None = None,
                            perceptual: torch.nn.Module | None = None,
@@ -85,7 +103,6 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out_dir / "config.json", cfg.to_dict())
     torch.manual_seed(cfg.seed)
     gen = build_generator(cfg)
     disc = VGGStyleDiscriminator(n_features=cfg.d_features)
@@ -96,6 +113,7 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     ckpt_path = out_dir / "checkpoint.pt"
     if resume and ckpt_path.is_file():
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        _check_same_config(ck.get("config", {}), cfg, ckpt_path)
         gen.load_state_dict(ck["generator"])
         disc.load_state_dict(ck["discriminator"])
         opt_g.load_state_dict(ck["opt_g"])
@@ -105,6 +123,7 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
         sampler.rng.bit_generator.state = ck["sampler_rng"]
         torch.set_rng_state(ck["torch_rng"])
         log(f"resumed at {state['phase']} iteration {state['iteration']}")
+    atomic_write_json(out_dir / "config.json", cfg.to_dict())
     if perceptual is None and cfg.vgg_weights:
         from .perceptual import PerceptualLoss
 

@@ -1,6 +1,7 @@
 """Loaders on tiny generated databases in the real folder layouts, and on bad input."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,19 @@ def test_video_folder_and_file(tmp_path):
     assert Path(r["frame_paths"][0]).stat().st_mtime_ns == mtime
     with pytest.raises(DataError, match="does not exist"):
         load_video(tmp_path / "none.mp4")
+
+
+@pytest.mark.parametrize("make, load, database", [(make_casme2, load_casme2, "CASME II"),
+                                                  (make_samm, load_samm, "SAMM"),
+                                                  (make_casme3, load_casme3, "CAS(ME)^3")])
+def test_a_named_frame_folder_is_used_or_named_when_missing(tmp_path, make, load, database):
+    root = make(tmp_path / "db")
+    default = load(root)
+    # the folder the loader found by itself, named explicitly (relative and absolute): the same clips
+    found = Path(default.df["frame_paths"].iloc[0][0]).parents[1 if database != "CAS(ME)^3" else 2].parent
+    for frames in (str(found.relative_to(root)) or ".", str(found)):
+        named = load(root, frames=frames)
+        assert named.df["frame_paths"].tolist() == default.df["frame_paths"].tolist()
+    with pytest.raises(DataError, match=re.escape(f"{database} frame folder is missing")) as err:
+        load(root, frames="no_such_folder")
+    assert err.value.path == str(root / "no_such_folder")

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import DataError
 from .coding_sheet import (au_string, emotion_of, find_sheet_file, key_frames, read_coding_sheet, resolve_taxonomy,
                            table_from_records)
+from .frame_folders import explicit_frames_folder
 from .samples import SampleTable
 
 SHEET_NAME = "Sheet1"
@@ -37,10 +38,7 @@ def subject_folder(value: object) -> str:
 
 def _frames_root(root: Path, frames: str | None) -> Path:
     if frames is not None:
-        path = Path(frames) if Path(frames).is_absolute() else root / frames
-        if not path.is_dir():
-            raise DataError("CASME II frame folder is missing", path)
-        return path
+        return explicit_frames_folder(root, frames, "CASME II")
     for name in FRAME_FOLDERS:
         if (root / name).is_dir():
             return root / name

@@ -22,6 +22,7 @@ from ..errors import DataError
 from ..labels import CASME3_7CLASS
 from .coding_sheet import (au_string, emotion_of, find_sheet_file, key_frames, read_coding_sheet, resolve_taxonomy,
                            table_from_records)
+from .frame_folders import explicit_frames_folder
 from .samples import SampleTable
 
 SHEET_NAME = "label"
@@ -33,10 +34,7 @@ _FRAME_ROOTS = ("", "part_A", "part_A/data/part_A", "data/part_A")
 
 def _frames_root(root: Path, frames: str | None) -> Path:
     if frames is not None:
-        path = Path(frames) if Path(frames).is_absolute() else root / frames
-        if not path.is_dir():
-            raise DataError("CAS(ME)^3 frame folder is missing", path)
-        return path
+        return explicit_frames_folder(root, frames, "CAS(ME)^3")
     for rel in _FRAME_ROOTS:
         candidate = root / rel
         if candidate.is_dir() and any(candidate.glob("spNO.*")):

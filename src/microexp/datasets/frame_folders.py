@@ -14,6 +14,14 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
 
 
+def explicit_frames_folder(root: Path, frames: str, database: str) -> Path:
+    """The frame folder a user named (absolute, or relative to the database ``root``)."""
+    path = Path(frames) if Path(frames).is_absolute() else root / frames
+    if not path.is_dir():
+        raise DataError(f"{database} frame folder is missing", path)
+    return path
+
+
 def frame_number_of(path: str | Path) -> int | None:
     """The last integer in a file's stem (``reg_img46.jpg`` → 46), ``None`` if it has none."""
     m = _LAST_NUMBER.search(Path(path).stem)

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import DataError
 from .coding_sheet import (au_string, emotion_of, find_sheet_file, key_frames, read_coding_sheet, resolve_taxonomy,
                            table_from_records)
+from .frame_folders import explicit_frames_folder
 from .samples import SampleTable
 
 SHEET_NAME = "MICRO_ONLY"
@@ -44,10 +45,7 @@ def _objective(value: object) -> str | None:
 
 def _frames_root(root: Path, frames: str | None) -> Path:
     if frames is not None:
-        path = Path(frames) if Path(frames).is_absolute() else root / frames
-        if not path.is_dir():
-            raise DataError("SAMM frame folder is missing", path)
-        return path
+        return explicit_frames_folder(root, frames, "SAMM")
     for candidate in (root, root / "SAMM"):
         if candidate.is_dir() and any(p.is_dir() and p.name.isdigit() for p in candidate.iterdir()):
             return candidate

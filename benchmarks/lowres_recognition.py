@@ -13,10 +13,13 @@ Protocol (reduced, and stated as such): the subject split of ``super_resolution.
 and tested on the held-out subjects' faces. The super-resolution models were trained on the
 training subjects only, so no test subject's face was ever seen by either network. The full
 LOSO version, with super-resolution networks trained without the test subject's database, is
-``lowres_recognition_loso.py``. Faces are
+``lowres_recognition_loso.py``. The LR faces are one draw of paper 000's random degradation
+(median blur with probability 1/2), so ``--sr-run`` must come from ``super_resolution.py
+--median-prob 0.5`` (checked). Faces are
 shrunk to ``--input-size`` (area interpolation) before the CNN. Fixed epoch budget, no early
 stopping, no look at test faces. Ends with one JSON line.
 
+    python benchmarks/super_resolution.py --root /work/shared/data/megc2019 --median-prob 0.5 --out runs/super_resolution
     python benchmarks/lowres_recognition.py --root /work/shared/data/megc2019 --sr-run runs/super_resolution
 """
 from __future__ import annotations
@@ -51,6 +54,25 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def check_sr_run_degradation(sr_run: Path) -> None:
+    """The LR faces here are paper 000's random mix (median blur with probability 1/2); refuse SR
+    networks trained on another mix, e.g. the blur-path default of ``super_resolution.py``."""
+    import yaml
+
+    from microexp.errors import ProtocolError
+    from microexp.face.degradation import MEDIAN_PROB
+
+    config = sr_run / "config.yaml"
+    if not config.is_file():
+        raise ProtocolError(f"{config}: missing; run benchmarks/super_resolution.py first")
+    trained = (yaml.safe_load(config.read_text()) or {}).get("sr", {}).get("median_prob")
+    trained = MEDIAN_PROB if trained is None else float(trained)
+    if trained != MEDIAN_PROB:
+        raise ProtocolError(f"{config}: its networks were trained with median_prob {trained}, but the LR faces "
+                            f"here are drawn with {MEDIAN_PROB}; use a run of super_resolution.py --median-prob "
+                            f"{MEDIAN_PROB}")
+
+
 def shrink(faces: np.ndarray, size: int) -> np.ndarray:
     import cv2
 
@@ -78,6 +100,7 @@ def main(argv=None) -> dict:
     out, sr_run = Path(args.out), Path(args.sr_run)
     hr, table = load_composite_faces(args.root)
     test = subject_split(table, args.test_fraction, args.seed)
+    check_sr_run_degradation(sr_run)
     split_file = sr_run / "split.json"
     if not split_file.is_file():
         raise ProtocolError(f"{split_file}: missing; run benchmarks/super_resolution.py first")

@@ -48,7 +48,7 @@ FACE_SIZE = 128
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="runs/lowres_motion")
-    p.add_argument("--sr-model", default="runs/super_resolution/model/generator_psnr.pt")
+    p.add_argument("--sr-model", default="runs/super_resolution_mixed/model/generator_psnr.pt")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulation, the degradation and the SVM")
     p.add_argument("--model", default="svm", help="registered recogniser (same for every condition)")
     p.add_argument("--fast", action="store_true", help="tiny database, Farneback flow: a smoke test")

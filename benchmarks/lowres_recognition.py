@@ -19,8 +19,8 @@ LOSO version, with super-resolution networks trained without the test subject's 
 shrunk to ``--input-size`` (area interpolation) before the CNN. Fixed epoch budget, no early
 stopping, no look at test faces. Ends with one JSON line.
 
-    python benchmarks/super_resolution.py --root /work/shared/data/megc2019 --median-prob 0.5 --out runs/super_resolution
-    python benchmarks/lowres_recognition.py --root /work/shared/data/megc2019 --sr-run runs/super_resolution
+    python benchmarks/super_resolution.py --root /work/shared/data/megc2019 --median-prob 0.5 --out runs/super_resolution_mixed
+    python benchmarks/lowres_recognition.py --root /work/shared/data/megc2019 --sr-run runs/super_resolution_mixed
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from super_resolution import EVAL_SEED_OFFSET, load_composite_faces, subject_spl
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", default="/work/shared/data/megc2019")
-    p.add_argument("--sr-run", default="runs/super_resolution", help="output folder of super_resolution.py")
+    p.add_argument("--sr-run", default="runs/super_resolution_mixed", help="output folder of super_resolution.py")
     p.add_argument("--out", default="runs/lowres_recognition")
     p.add_argument("--seed", type=int, default=0, help="seed of the subject split (must match --sr-run)")
     p.add_argument("--test-fraction", type=float, default=0.25)

@@ -14,8 +14,9 @@ with probability 1/2; keys ``..._mixed``). Training pairs follow the blur path o
 subjects); ``--median-prob 0.5`` trains on paper 000's mix of both paths. ``rrdb_se`` is the PSNR
 model with the ×8 flip/transpose self-ensemble of EDSR+ at inference (same weights). SSIM is
 reported with two windows (``microexp.augment.superres.metrics``): ``*_ssim`` uniform 7×7
-(scikit-image's default), ``*_ssim_gauss`` Gaussian σ = 1.5 (Wang et al.). ``minutes``: the training time recorded in the run's history (a resumed or
-re-scored run still counts it) plus this call's loading and scoring. Ends with one JSON line.
+(scikit-image's default), ``*_ssim_gauss`` Gaussian σ = 1.5 (Wang et al.). ``minutes``: the
+training time recorded in the run's history (a resumed or re-scored run still counts it) plus
+this call's loading and scoring. Ends with one JSON line.
 
     python benchmarks/super_resolution.py --root /work/shared/data/megc2019 --out runs/sr_bench
 """
@@ -170,7 +171,8 @@ def main(argv=None) -> dict:
             per_image = image_quality(hr_test, sr)
             metrics[path][name] = summarise_quality(per_image, groups)
             rows.update({f"{path}_{name}_{k}": v for k, v in per_image.items()})
-            summary.update({f"{name}_{k}{suffix}": metrics[path][name][k] for k in ("psnr", "ssim", "ssim_gauss", "mse")})
+            summary.update({f"{name}_{k}{suffix}": metrics[path][name][k]
+                            for k in ("psnr", "ssim", "ssim_gauss", "mse")})
         # two held-out faces of each database in the picture
         pick = np.concatenate([np.flatnonzero(groups == g)[:max(1, args.grid_faces // 3)]
                                for g in sorted(set(groups))])

@@ -59,14 +59,14 @@ def check_sr_run_degradation(sr_run: Path) -> None:
     networks trained on another mix, e.g. the blur-path default of ``super_resolution.py``."""
     import yaml
 
+    from microexp.augment.superres.degradation import median_chance
     from microexp.errors import ProtocolError
     from microexp.face.degradation import MEDIAN_PROB
 
     config = sr_run / "config.yaml"
     if not config.is_file():
         raise ProtocolError(f"{config}: missing; run benchmarks/super_resolution.py first")
-    trained = (yaml.safe_load(config.read_text()) or {}).get("sr", {}).get("median_prob")
-    trained = MEDIAN_PROB if trained is None else float(trained)
+    trained = median_chance((yaml.safe_load(config.read_text()) or {}).get("sr", {}).get("median_prob"))
     if trained != MEDIAN_PROB:
         raise ProtocolError(f"{config}: its networks were trained with median_prob {trained}, but the LR faces "
                             f"here are drawn with {MEDIAN_PROB}; use a run of super_resolution.py --median-prob "

@@ -25,6 +25,13 @@ def resize_face(image: np.ndarray, size: int = HR_SIZE) -> np.ndarray:
     return cv2.resize(image, (size, size), interpolation=interp)
 
 
+def median_chance(median_prob: float | None) -> float:
+    """The chance of the median blur a setting stands for (``None``: the front-end's default)."""
+    from ...face.degradation import MEDIAN_PROB
+
+    return MEDIAN_PROB if median_prob is None else float(median_prob)
+
+
 def degrade(image: np.ndarray, seed: int, median_prob: float | None = None) -> np.ndarray:
     """:func:`microexp.face.degrade` to ``(32, 32, C)`` uint8, keeping three channels for RGB input.
 
@@ -32,10 +39,9 @@ def degrade(image: np.ndarray, seed: int, median_prob: float | None = None) -> n
     paper 000's "randomly applied"; 0: never, the deterministic blur + down-sampling path; 1: always).
     """
     from ...face import degrade as face_degrade
-    from ...face.degradation import MEDIAN_PROB
 
-    prob = MEDIAN_PROB if median_prob is None else float(median_prob)
-    lr = np.asarray(face_degrade(image, seed=int(seed), hr_size=HR_SIZE, lr_size=LR_SIZE, median_prob=prob))
+    lr = np.asarray(face_degrade(image, seed=int(seed), hr_size=HR_SIZE, lr_size=LR_SIZE,
+                                 median_prob=median_chance(median_prob)))
     if lr.ndim == 2 and np.asarray(image).ndim == 3:
         lr = np.repeat(lr[..., None], 3, axis=2)
     return lr.astype(np.uint8)

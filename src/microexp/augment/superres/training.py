@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from ...errors import ConfigError
-from ...face.degradation import MEDIAN_PROB
 from ...io import atomic_write_bytes, atomic_write_image, atomic_write_json
 from .config import SRConfig, build_generator, generator_bytes
+from .degradation import median_chance
 from .discriminator import (VGGStyleDiscriminator, feature_matching_loss, relativistic_d_loss,
                             relativistic_g_loss)
 from .upscale import comparison_grid, to_tensor, upscale_bicubic, upscale_with
@@ -76,9 +76,7 @@ def _progress(it: int, total: int, seconds: float, minutes: float | None) -> flo
 
 
 def _comparable(settings: dict) -> dict:
-    # None means the degradation's default chance of the median blur
-    return {**settings, "median_prob": MEDIAN_PROB if settings.get("median_prob") is None
-            else float(settings["median_prob"])}
+    return {**settings, "median_prob": median_chance(settings.get("median_prob"))}
 
 
 def _check_same_config(saved: dict, cfg: SRConfig, ckpt_path: Path) -> None:

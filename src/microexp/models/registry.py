@@ -24,7 +24,9 @@ MODEL_MODULES: tuple[str, ...] = (
     "microexp.models.resnet_abn_arcface",
     "microexp.models.cropnet",
     "microexp.models.lbptop_svm",
-    # an estimator composed of trainers lives with the trainer; imported by name, like create_estimator does
+    # estimators composed of trainers or tuned inside the training fold live with the trainer;
+    # imported by name, like create_estimator does
+    "microexp.training.model_selection",
     "microexp.training.ensemble",
 )
 

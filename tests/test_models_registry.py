@@ -61,7 +61,7 @@ def test_adapts_to_input_size(name):
 def test_spec_is_documented(name):
     spec = get_spec(name)
     assert spec.family in ("torch", "sklearn")
-    assert spec.input_kind in ("flow", "face", "frames3", "lbptop")
+    assert spec.input_kind in ("flow", "face", "frames3", "lbptop", "base")
     assert spec.paper, f"{name} cites no paper"
     if spec.family == "torch":
         cls = spec.constructor

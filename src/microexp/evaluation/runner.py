@@ -26,7 +26,7 @@ import yaml
 from ..datasets.samples import SampleTable
 from ..errors import ConfigError
 from ..io import atomic_write_json, atomic_write_text, plain, yaml_text
-from ..models.registry import create_estimator, get_spec
+from ..models.registry import create_estimator, get_spec, input_kind_of
 from .backends import run_tasks
 from .metrics import classification_report, mean_over_folds
 from .protocols import Fold, make_folds
@@ -47,7 +47,7 @@ class EvaluationConfig:
     def resolved(self) -> "EvaluationConfig":
         spec = get_spec(self.model)
         return EvaluationConfig(**{**asdict(self), "model": spec.name,
-                                   "input_kind": self.input_kind or spec.input_kind})
+                                   "input_kind": self.input_kind or input_kind_of(spec.name, self.model_kwargs)})
 
 
 @dataclass

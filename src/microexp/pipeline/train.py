@@ -131,14 +131,14 @@ def train_model(*, dataset: str, root: str | Path, out: str | Path, model: str |
     from .. import __version__
     from ..datasets import load_dataset
     from ..models.persistence import save_estimator
-    from ..models.registry import create_estimator, get_spec, resolve_name
+    from ..models.registry import create_estimator, get_spec, input_kind_of, resolve_name
     from .evaluation import read_config, run_evaluation
 
     cfg = read_config(Path(config) if config is not None else None)
     requested = model or cfg.get("model", "svm")
     name = resolve_name(requested)
     spec = get_spec(name)
-    input_kind = cfg.get("input_kind") or spec.input_kind
+    input_kind = cfg.get("input_kind") or input_kind_of(spec.name, cfg.get("model_kwargs"))
     if input_kind not in ANALYSABLE_INPUT_KINDS:
         raise ConfigError(f"model {name!r} eats {input_kind!r} inputs; a deployable model for `microexp analyse` "
                           f"must eat one of {list(ANALYSABLE_INPUT_KINDS)} (the u/v/strain composite)")

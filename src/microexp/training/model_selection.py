@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from ..errors import ProtocolError
+from ..errors import ConfigError, ProtocolError
 from ..models.registry import register_model
 from .augment import flip_flow_horizontally
 from .classifier import as_image_tensor
@@ -167,3 +167,79 @@ def _full_decisions(model, X, num_classes: int) -> np.ndarray:
     out = np.full((len(d), num_classes), -np.inf)
     out[:, classes] = d
     return out
+
+
+@register_model("nested", input_kind="base", family="sklearn",
+                paper="any registered model, its hyper-parameters chosen per training fold by grouped inner CV")
+class NestedSearch(ClassifierMixin, BaseEstimator):
+    """Grid search inside the training fold, for any registered model.
+
+    ``grid`` maps a setting of ``base`` to the values to try: a model keyword (``C``, ``width``) or,
+    for deep models, ``trainer.<name>`` (``trainer.epochs``, ``trainer.lr``). Each grid point is
+    trained on ``inner_folds`` − 1 folds of the training subjects and scored by the UF1 of its
+    pooled predictions on the held-out ones; the best point (ties: the first in grid order) is
+    refitted on the whole training fold. The outer test subject is never seen.
+    Cost: ``len(grid points) × inner_folds + 1`` fits per outer fold.
+    """
+
+    def __init__(self, base: str = "svm", grid: dict | None = None, base_kwargs: dict | None = None,
+                 trainer: dict | None = None, inner_folds: int = 5, seed: int = 0):
+        self.base = base
+        self.grid = grid
+        self.base_kwargs = base_kwargs
+        self.trainer = trainer
+        self.inner_folds = inner_folds
+        self.seed = seed
+
+    def _points(self) -> list[dict]:
+        grid = dict(self.grid or {})
+        for key, values in grid.items():
+            if not isinstance(values, (list, tuple)) or not values:
+                raise ConfigError(f"nested: grid key {key!r} needs a non-empty list of values, got {values!r}")
+        keys = list(grid)
+        return [dict(zip(keys, vals)) for vals in product(*(grid[k] for k in keys))] or [{}]
+
+    def _make(self, point: dict, num_classes: int):
+        from ..models.registry import create_estimator, get_spec
+
+        if get_spec(self.base).name == "nested":
+            raise ConfigError("nested: the base model cannot itself be 'nested'")
+        model_kwargs, trainer = dict(self.base_kwargs or {}), dict(self.trainer or {})
+        for key, value in point.items():
+            if key.startswith("trainer."):
+                trainer[key[len("trainer."):]] = value
+            else:
+                model_kwargs[key] = value
+        return create_estimator(self.base, num_classes=num_classes, seed=self.seed, trainer=trainer, **model_kwargs)
+
+    def fit(self, X, y, groups=None):
+        X, y = np.asarray(X), np.asarray(y, dtype=int)
+        self.num_classes_ = int(y.max()) + 1
+        labels = np.arange(self.num_classes_)
+        points = self._points()
+        folds = inner_subject_folds(groups, y, self.inner_folds, self.seed)
+        predictions = np.zeros((len(points), len(y)), dtype=int)
+        covered = np.zeros(len(y), dtype=bool)
+        g = None if groups is None else np.asarray(groups)
+        for tr, va in folds:
+            for i, point in enumerate(points):
+                est = self._make(point, self.num_classes_).fit(X[tr], y[tr], None if g is None else g[tr])
+                predictions[i, va] = np.asarray(est.predict(X[va]), dtype=int)
+            covered[va] = True
+        scores = [f1_score(y[covered], p[covered], labels=labels, average="macro", zero_division=0)
+                  for p in predictions]
+        best = int(np.argmax(scores))
+        self.inner_scores_ = [{"setting": p, "inner_uf1": float(s)} for p, s in zip(points, scores)]
+        self.best_setting_ = points[best]
+        self.inner_uf1_ = float(scores[best])
+        self.estimator_ = self._make(self.best_setting_, self.num_classes_).fit(X, y, groups)
+        self.classes_ = labels
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return np.asarray(self.estimator_.predict(X), dtype=int)
+
+    def predict_proba(self, X) -> np.ndarray:
+        if not hasattr(self.estimator_, "predict_proba"):
+            raise ConfigError(f"nested: base model {self.base!r} gives no probabilities")
+        return self.estimator_.predict_proba(X)

@@ -43,20 +43,22 @@ def load_config(model: str) -> dict:
 def run_model(table, model: str, seeds: list[int], out: Path, jobs: int, fast: bool) -> dict:
     from microexp.evaluation import EvaluationConfig, evaluate
     from microexp.models import get_spec
+    from microexp.models.registry import input_kind_of
 
     spec = get_spec(model)
     cfg = load_config(model)
-    if spec.input_kind not in table.kinds:
-        return {"model": model, "skipped": f"the composite has no {spec.input_kind!r} arrays"}
     trainer = dict(cfg.get("trainer") or {})
     model_kwargs = dict(cfg.get("model_kwargs") or {})
+    input_kind = input_kind_of(model, model_kwargs)
+    if input_kind not in table.kinds:
+        return {"model": model, "skipped": f"the composite has no {input_kind!r} arrays"}
     if fast and spec.family == "torch":
         trainer["epochs"] = 1
     if fast and "epochs" in model_kwargs:
         model_kwargs["epochs"] = 1
     runs = []
     for seed in seeds:
-        ecfg = EvaluationConfig(model=model, protocol="loso", seed=seed, input_kind=spec.input_kind,
+        ecfg = EvaluationConfig(model=model, protocol="loso", seed=seed, input_kind=input_kind,
                                 model_kwargs=model_kwargs, trainer=trainer, dataset="megc2019")
         t0 = time.perf_counter()
         res = evaluate(table, ecfg, out / "runs" / model / f"seed{seed}", jobs=jobs, progress=False)
@@ -66,7 +68,7 @@ def run_model(table, model: str, seeds: list[int], out: Path, jobs: int, fast: b
                      **{f"{d}_{k}": m[d][k] for d in DATASETS if d in m for k in ("uf1", "uar")}})
         print(f"{model} seed {seed}: UF1 {m['full']['uf1']:.4f} UAR {m['full']['uar']:.4f} "
               f"({runs[-1]['cpu_minutes']:.1f} CPU min)", file=sys.stderr, flush=True)
-    summary = {"model": model, "paper": spec.paper, "input_kind": spec.input_kind, "seeds": seeds, "runs": runs,
+    summary = {"model": model, "paper": spec.paper, "input_kind": input_kind, "seeds": seeds, "runs": runs,
                "config": {"model_kwargs": model_kwargs, "trainer": trainer}}
     for key in runs[0]:
         if key in ("seed", "folds_resumed"):

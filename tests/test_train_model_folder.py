@@ -100,3 +100,16 @@ def test_train_cli_writes_a_model_folder(composite, tmp_path):
     assert res.exit_code == 0, res.output
     assert (out / MODEL_CARD).is_file()
     assert load_trained(out).card["model_requested"] == "best"
+
+
+def test_nested_model_folder_eats_its_base_models_input(composite, tmp_path):
+    cfg = tmp_path / "nested.yaml"
+    cfg.write_text("model: nested\nmodel_kwargs: {base: svm, grid: {C: [0.5, 1.0]}, inner_folds: 3}\n")
+    out = tmp_path / "nested"
+    train_model(dataset="megc2019", root=composite, out=out, config=cfg, jobs=1, progress=False, echo=lambda s: None)
+    card = json.loads((out / MODEL_CARD).read_text())
+    assert card["model"] == "nested" and card["input_kind"] == "flow"
+    trained = load_trained(out)
+    assert trained.estimator.best_setting_ in ({"C": 0.5}, {"C": 1.0})
+    X = load_dataset("megc2019", composite).arrays("flow")
+    np.testing.assert_array_equal(trained.predict(X), trained.estimator.predict(X))

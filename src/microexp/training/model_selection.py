@@ -24,6 +24,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.utils.metaestimators import available_if
 
 from ..errors import ConfigError, ProtocolError
 from ..models.registry import register_model
@@ -239,7 +240,10 @@ class NestedSearch(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return np.asarray(self.estimator_.predict(X), dtype=int)
 
+    @available_if(lambda self: hasattr(self.estimator_, "predict_proba"))
     def predict_proba(self, X) -> np.ndarray:
-        if not hasattr(self.estimator_, "predict_proba"):
-            raise ConfigError(f"nested: base model {self.base!r} gives no probabilities")
         return self.estimator_.predict_proba(X)
+
+    @available_if(lambda self: hasattr(self.estimator_, "decision_function"))
+    def decision_function(self, X) -> np.ndarray:
+        return self.estimator_.decision_function(X)

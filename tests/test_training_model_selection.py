@@ -110,6 +110,8 @@ def test_nested_takes_its_base_models_input_and_refuses_bad_grids():
     assert input_kind_of("nested", {"base": "smallcnn"}) == "face"
     assert input_kind_of("nested") == "flow"  # default base: the SVM
     X, y, g = toy_flow()
+    with pytest.raises(ConfigError, match="settings to search"):
+        NestedSearch(base="svm").fit(X, y, g)
     with pytest.raises(ConfigError, match="non-empty list"):
         NestedSearch(base="svm", grid={"C": []}).fit(X, y, g)
     with pytest.raises(ConfigError, match="cannot itself be 'nested'"):

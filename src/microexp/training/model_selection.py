@@ -193,12 +193,14 @@ class NestedSearch(ClassifierMixin, BaseEstimator):
         self.seed = seed
 
     def _points(self) -> list[dict]:
-        grid = dict(self.grid or {})
+        if not self.grid:
+            raise ConfigError("nested: give the settings to search, e.g. model_kwargs: {base: svm, grid: {C: [0.5, 1, 2]}}")
+        grid = dict(self.grid)
         for key, values in grid.items():
             if not isinstance(values, (list, tuple)) or not values:
                 raise ConfigError(f"nested: grid key {key!r} needs a non-empty list of values, got {values!r}")
         keys = list(grid)
-        return [dict(zip(keys, vals)) for vals in product(*(grid[k] for k in keys))] or [{}]
+        return [dict(zip(keys, vals)) for vals in product(*(grid[k] for k in keys))]
 
     def _make(self, point: dict, num_classes: int):
         from ..models.registry import create_estimator, get_spec

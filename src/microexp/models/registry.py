@@ -88,21 +88,12 @@ def get_spec(name: str) -> ModelSpec:
 
 def input_kind_of(name: str, model_kwargs: dict | None = None) -> str:
     """The array a configured model eats; a wrapper registered with ``input_kind="base"`` eats its
-    ``base`` model's (``model_kwargs["base"]``, else the wrapper's default base)."""
+    ``base`` model's (``model_kwargs["base"]``, else the wrapper's own default ``base``)."""
     spec = get_spec(name)
     if spec.input_kind != "base":
         return spec.input_kind
-    base = (model_kwargs or {}).get("base") or {**spec.defaults}.get("base") or _default_base(spec)
+    base = (model_kwargs or {}).get("base") or create_model(spec.name).base
     return input_kind_of(base)
-
-
-def _default_base(spec: ModelSpec) -> str:
-    import inspect
-
-    default = inspect.signature(spec.constructor).parameters.get("base")
-    if default is None or default.default is inspect.Parameter.empty:
-        raise ConfigError(f"model {spec.name!r} needs model_kwargs.base")
-    return default.default
 
 
 def create_model(name: str, **kwargs):

@@ -16,9 +16,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from ..models.registry import register_model
-from .augment import flip_flow_horizontally
-from .classifier import TorchClassifier, as_image_tensor
-from .model_selection import TunedSVM
+from .classifier import TorchClassifier
+from .model_selection import TunedSVM, with_mirrored_flows
 
 #: Budgets of the networks an ensemble can hold (as in configs/<net>_megc2019.yaml).
 NET_BUDGETS = {
@@ -84,10 +83,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             self.svm_ = TunedSVM(flip_augment=self.svm_flip_augment, seed=self.seed).fit(X, y, groups)
         elif self.svm_weight > 0:
             svc = SVC(C=self.svm_C, class_weight="balanced", decision_function_shape="ovr", random_state=self.seed)
-            Xs, ys = X, y
-            if self.svm_flip_augment:
-                Xs = np.concatenate([X, flip_flow_horizontally(as_image_tensor(X)).numpy()])
-                ys = np.concatenate([y, y])
+            Xs, ys = with_mirrored_flows(X, y) if self.svm_flip_augment else (X, y)
             self.svm_ = make_pipeline(StandardScaler(), svc).fit(Xs.reshape(len(Xs), -1), ys)
         return self
 

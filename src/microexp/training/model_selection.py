@@ -53,6 +53,22 @@ def inner_subject_folds(groups, y, n_folds: int, seed: int) -> list[tuple[np.nda
     return [(tr, va) for tr, va in splitter.split(np.zeros(len(y)), y, groups)]
 
 
+def with_mirrored_flows(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Training samples plus their left–right mirrors (u → 1 − u), labels repeated."""
+    if X.ndim != 4:
+        raise ProtocolError(f"mirroring needs (N, C, H, W) flow maps, got shape {X.shape}")
+    mirrored = flip_flow_horizontally(as_image_tensor(X)).numpy()
+    return np.concatenate([X, mirrored]), np.concatenate([y, y])
+
+
+def pooled_uf1(y: np.ndarray, predictions: np.ndarray, covered: np.ndarray, num_classes: int) -> list[float]:
+    """UF1 (unweighted mean of per-class F1, as the outer protocol scores) of each row of
+    ``predictions`` over the samples the inner folds predicted."""
+    labels = np.arange(num_classes)
+    return [float(f1_score(y[covered], p[covered], labels=labels, average="macro", zero_division=0))
+            for p in predictions]
+
+
 def _sq_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
     return np.maximum(d, 0.0)
@@ -90,12 +106,7 @@ class TunedSVM(ClassifierMixin, BaseEstimator):
         self.seed = seed
 
     def _augment(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if not self.flip_augment:
-            return X, y
-        if X.ndim != 4:
-            raise ProtocolError(f"flip_augment needs (N, C, H, W) flow maps, got shape {X.shape}")
-        mirrored = flip_flow_horizontally(as_image_tensor(X)).numpy()
-        return np.concatenate([X, mirrored]), np.concatenate([y, y])
+        return with_mirrored_flows(X, y) if self.flip_augment else (X, y)
 
     def fit(self, X, y, groups=None):
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=int)
@@ -121,9 +132,7 @@ class TunedSVM(ClassifierMixin, BaseEstimator):
                     decisions[grid.index((C, g_scale)), va] = _full_decisions(svc, k_va, self.num_classes_)
             covered[va] = True
         yc = y[covered]
-        # UF1: the unweighted mean of the per-class F1, as the outer protocol scores it
-        scores = [f1_score(yc, d[covered].argmax(1), labels=labels, average="macro", zero_division=0)
-                  for d in decisions]
+        scores = pooled_uf1(y, decisions.argmax(2), covered, self.num_classes_)
         best = int(np.argmax(scores))
         self.inner_scores_ = {f"C={C:g},gamma_scale={g:g}": float(s) for (C, g), s in zip(grid, scores)}
         self.C_, self.gamma_scale_ = grid[best]
@@ -229,8 +238,7 @@ class NestedSearch(ClassifierMixin, BaseEstimator):
                 est = self._make(point, self.num_classes_).fit(X[tr], y[tr], None if g is None else g[tr])
                 predictions[i, va] = np.asarray(est.predict(X[va]), dtype=int)
             covered[va] = True
-        scores = [f1_score(y[covered], p[covered], labels=labels, average="macro", zero_division=0)
-                  for p in predictions]
+        scores = pooled_uf1(y, predictions, covered, self.num_classes_)
         best = int(np.argmax(scores))
         self.inner_scores_ = [{"setting": p, "inner_uf1": float(s)} for p, s in zip(points, scores)]
         self.best_setting_ = points[best]

@@ -30,6 +30,17 @@ def read_config(path: Path | None) -> dict:
     return cfg
 
 
+def evaluation_settings(cfg: dict, fast: bool = False) -> dict:
+    """The :class:`EvaluationConfig` fields a config file gives (defaults: ``svm``, ``loso``, seed 0);
+    ``fast`` lays the file's ``fast_trainer`` over its ``trainer``."""
+    trainer = dict(cfg.get("trainer") or {})
+    if fast:
+        trainer.update(cfg.get("fast_trainer") or {})
+    return {"model": cfg.get("model", "svm"), "protocol": cfg.get("protocol", "loso"), "seed": int(cfg.get("seed", 0)),
+            "input_kind": cfg.get("input_kind"), "model_kwargs": dict(cfg.get("model_kwargs") or {}),
+            "trainer": trainer, "protocol_kwargs": dict(cfg.get("protocol_kwargs") or {})}
+
+
 def run_evaluation(*, dataset: str, root: Path, model: str | None, protocol: str | None, out: Path,
                    config: Path | None = None, seeds: int | None = None, first_seed: int = 0, backend: str = "local",
                    address: str | None = None, jobs: int | None = None, fast: bool = False, progress: bool = True,
@@ -37,14 +48,10 @@ def run_evaluation(*, dataset: str, root: Path, model: str | None, protocol: str
     """Run one or several seeds; returns the metrics (mean ± std over seeds when several)."""
     cfg = read_config(config)
     table = table if table is not None else load_dataset(dataset, root)
-    trainer = dict(cfg.get("trainer") or {})
-    if fast:
-        trainer.update(cfg.get("fast_trainer") or {})
     n_seeds = seeds or int(cfg.get("seeds", 1))
-    base = EvaluationConfig(model=model or cfg.get("model", "svm"), protocol=protocol or cfg.get("protocol", "loso"),
-                            input_kind=cfg.get("input_kind"), model_kwargs=dict(cfg.get("model_kwargs") or {}),
-                            trainer=trainer, protocol_kwargs=dict(cfg.get("protocol_kwargs") or {}),
-                            dataset=dataset, root=str(root))
+    settings = evaluation_settings(cfg, fast)
+    settings.update({k: v for k, v in (("model", model), ("protocol", protocol)) if v})
+    base = EvaluationConfig(**settings, dataset=dataset, root=str(root))
     out = Path(out)
     runs = []
     for k in range(n_seeds):

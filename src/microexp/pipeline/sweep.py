@@ -36,7 +36,7 @@ from ..datasets import load_dataset
 from ..errors import ConfigError
 from ..evaluation import EvaluationConfig, evaluate
 from ..io import atomic_write_json, atomic_write_text, yaml_text
-from .evaluation import CONFIG_KEYS
+from .evaluation import CONFIG_KEYS, evaluation_settings
 
 TOP_LEVEL = ("model", "protocol", "seed", "input_kind")
 NESTED = ("model_kwargs", "trainer", "protocol_kwargs")
@@ -99,13 +99,7 @@ def run_sweep(*, sweep: Path, dataset: str | None, root: Path, out: Path, backen
     """Evaluate every grid point; returns the results table (one row per point)."""
     base, grid = read_sweep(sweep)
     dataset = dataset or base.get("dataset") or "megc2019"
-    trainer = dict(base.get("trainer") or {})
-    if fast:
-        trainer.update(base.get("fast_trainer") or {})
-    base = {"model": base.get("model", "svm"), "protocol": base.get("protocol", "loso"),
-            "seed": int(base.get("seed", 0)), "input_kind": base.get("input_kind"),
-            "model_kwargs": dict(base.get("model_kwargs") or {}), "trainer": trainer,
-            "protocol_kwargs": dict(base.get("protocol_kwargs") or {})}
+    base = evaluation_settings(base, fast)
     points = expand_grid(base, grid)
     out = Path(out)
     record = {"dataset": dataset, "fast": fast, "base": base, "grid": grid}

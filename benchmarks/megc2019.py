@@ -42,8 +42,7 @@ def load_config(model: str) -> dict:
 
 def run_model(table, model: str, seeds: list[int], out: Path, jobs: int, fast: bool) -> dict:
     from microexp.evaluation import EvaluationConfig, evaluate
-    from microexp.models import get_spec
-    from microexp.models.registry import input_kind_of
+    from microexp.recognisers import get_spec, input_kind_of
 
     spec = get_spec(model)
     cfg = load_config(model)
@@ -123,7 +122,7 @@ def main(argv=None) -> int:
 
     from microexp.datasets.megc2019 import load_megc2019
     from microexp.io import atomic_write_json, atomic_write_text
-    from microexp.models import BEST_MODEL, list_models
+    from microexp.recognisers import BEST_MODEL, list_models
 
     torch.set_num_threads(1)
     table = load_megc2019(args.root)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from microexp.errors import ConfigError
-from microexp.models import create_estimator, create_model, get_spec, list_models
+from microexp.recognisers import create_estimator, create_model, get_spec, list_models
 
 torch.set_num_threads(1)
 

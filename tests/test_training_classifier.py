@@ -123,7 +123,7 @@ def test_trainer_learns_the_toy_problem():
 
 
 def test_flow_ensemble_is_the_best_alias_and_fits():
-    from microexp.models import BEST_MODEL, create_estimator
+    from microexp.recognisers import BEST_MODEL, create_estimator
 
     X, y, g = toy_flow()
     te = g == "s1"

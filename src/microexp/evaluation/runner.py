@@ -26,7 +26,7 @@ import yaml
 from ..datasets.samples import SampleTable
 from ..errors import ConfigError
 from ..io import atomic_write_json, atomic_write_text, plain, yaml_text
-from ..models.registry import create_estimator, get_spec, input_kind_of
+from ..recognisers import create_estimator, get_spec, input_kind_of
 from .backends import run_tasks
 from .metrics import classification_report, mean_over_folds
 from .protocols import Fold, make_folds

@@ -1,9 +1,11 @@
-"""One registry of recognisers: ``@register_model`` fills a name → constructor map.
+"""One registry of models: ``@register_model`` fills a name → constructor map.
 
 ``create_model(name, **kw)`` builds the bare model (an ``nn.Module`` for deep models, a scikit-learn
-estimator for classical ones); ``create_estimator(name, num_classes=…, seed=…)`` builds something
-with ``fit(X, y, groups)`` / ``predict(X)`` that the evaluation protocols drive, wrapping deep models
-in the shared trainer.
+estimator for classical ones). Architectures and plain estimators register here when their module
+under ``microexp.models`` is imported; composed recognisers (ensembles, models tuned inside the
+training fold) register from :mod:`microexp.recognisers`, the layer above the trainer, which also
+builds fit/predict estimators from names and configs (``create_estimator``) and owns the ``best``
+alias. This module imports nothing above ``microexp.models``.
 """
 from __future__ import annotations
 
@@ -24,10 +26,6 @@ MODEL_MODULES: tuple[str, ...] = (
     "microexp.models.resnet_abn_arcface",
     "microexp.models.cropnet",
     "microexp.models.lbptop_svm",
-    # estimators composed of trainers or tuned inside the training fold live with the trainer;
-    # imported by name, like create_estimator does
-    "microexp.training.model_selection",
-    "microexp.training.ensemble",
 )
 
 
@@ -42,8 +40,8 @@ class ModelSpec:
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
-#: Other names for registered models; ``best`` is the strongest recogniser of the benchmark table.
-ALIASES: dict[str, str] = {"best": "flow_ensemble"}
+#: Other names for registered models, filled by the layers that own them (``best``: recognisers).
+ALIASES: dict[str, str] = {}
 _loaded = False
 
 
@@ -86,26 +84,6 @@ def get_spec(name: str) -> ModelSpec:
     return _REGISTRY[name]
 
 
-def input_kind_of(name: str, model_kwargs: dict | None = None) -> str:
-    """The array a configured model eats; a wrapper registered with ``input_kind="base"`` eats its
-    ``base`` model's (``model_kwargs["base"]``, else the wrapper's own default ``base``)."""
-    spec = get_spec(name)
-    if spec.input_kind != "base":
-        return spec.input_kind
-    base = (model_kwargs or {}).get("base") or create_model(spec.name).base
-    return input_kind_of(base)
-
-
 def create_model(name: str, **kwargs):
     spec = get_spec(name)
     return spec.constructor(**{**spec.defaults, **kwargs})
-
-
-def create_estimator(name: str, *, num_classes: int, seed: int = 0, trainer: dict | None = None, **model_kwargs):
-    """An object with ``fit(X, y, groups)`` / ``predict(X)`` for the evaluation protocols."""
-    spec = get_spec(name)
-    if spec.family == "sklearn":
-        return create_model(name, seed=seed, **model_kwargs)
-    from ..training.classifier import TorchClassifier
-
-    return TorchClassifier(spec.name, num_classes=num_classes, seed=seed, model_kwargs=model_kwargs, **(trainer or {}))

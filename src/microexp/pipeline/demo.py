@@ -88,7 +88,7 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
     """
     from ..datasets.casme2 import load_casme2
     from ..evaluation import EvaluationConfig, evaluate
-    from ..models import resolve_name
+    from ..recognisers import resolve_name
     from ..simulate import simulate_dataset
     from .preprocess import preprocess_dataset, preprocessed_table
 

@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from ..models.registry import register_model
-from .classifier import TorchClassifier
+from ..training.classifier import TorchClassifier
 from .model_selection import TunedSVM, with_mirrored_flows
 
 #: Budgets of the networks an ensemble can hold (as in configs/<net>_megc2019.yaml).
@@ -132,7 +132,7 @@ def flow_ensemble_x3(**kwargs) -> FlowEnsemble:
 @register_model("flow_ensemble_tuned", input_kind="flow", family="sklearn",
                 paper="STSTNet (Liong et al. 2019) + RBF SVM tuned and calibrated by grouped inner CV, averaged")
 def flow_ensemble_tuned(**kwargs) -> FlowEnsemble:
-    """:class:`FlowEnsemble` whose SVM vote is :class:`~microexp.training.model_selection.TunedSVM`:
+    """:class:`FlowEnsemble` whose SVM vote is :class:`~microexp.recognisers.model_selection.TunedSVM`:
     C and γ chosen, and its decision values turned into probabilities, by 5-fold inner CV over the
     training subjects, instead of the fixed C = 1, γ = "scale" and a softmax at temperature 1."""
     return FlowEnsemble(**{"svm_tune": True, **kwargs})

@@ -6,7 +6,7 @@ import pytest
 
 from microexp.errors import ProtocolError
 from microexp.models.registry import create_model
-from microexp.training.model_selection import TunedSVM, inner_subject_folds
+from microexp.recognisers.model_selection import TunedSVM, inner_subject_folds
 
 
 def toy_flow(n_subjects: int = 8, per_subject: int = 6, seed: int = 0, noise: float = 0.5):
@@ -74,7 +74,7 @@ def test_flow_ensemble_tuned_averages_network_and_tuned_svm():
 
 
 def test_nested_search_chooses_inside_the_training_fold():
-    from microexp.training.model_selection import NestedSearch
+    from microexp.recognisers.model_selection import NestedSearch
 
     X, y, g = toy_flow()
     est = NestedSearch(base="svm", grid={"gamma": [1000.0, "scale"]}, inner_folds=4).fit(X, y, g)
@@ -91,7 +91,7 @@ def test_nested_search_chooses_inside_the_training_fold():
 
 
 def test_nested_search_over_a_trainer_setting_of_a_deep_model():
-    from microexp.training.model_selection import NestedSearch
+    from microexp.recognisers.model_selection import NestedSearch
 
     X, y, g = toy_flow(n_subjects=4)
     est = NestedSearch(base="ststnet", grid={"trainer.epochs": [1, 2]}, inner_folds=2,
@@ -104,8 +104,8 @@ def test_nested_search_over_a_trainer_setting_of_a_deep_model():
 
 def test_nested_takes_its_base_models_input_and_refuses_bad_grids():
     from microexp.errors import ConfigError
-    from microexp.models.registry import input_kind_of
-    from microexp.training.model_selection import NestedSearch
+    from microexp.recognisers import input_kind_of
+    from microexp.recognisers.model_selection import NestedSearch
 
     assert input_kind_of("nested", {"base": "smallcnn"}) == "face"
     assert input_kind_of("nested") == "flow"  # default base: the SVM

@@ -28,8 +28,8 @@ from sklearn.utils.metaestimators import available_if
 
 from ..errors import ConfigError, ProtocolError
 from ..models.registry import register_model
-from .augment import flip_flow_horizontally
-from .classifier import as_image_tensor
+from ..training.augment import flip_flow_horizontally
+from ..training.classifier import as_image_tensor
 
 
 def inner_subject_folds(groups, y, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -212,7 +212,7 @@ class NestedSearch(ClassifierMixin, BaseEstimator):
         return [dict(zip(keys, vals)) for vals in product(*(grid[k] for k in keys))]
 
     def _make(self, point: dict, num_classes: int):
-        from ..models.registry import create_estimator, get_spec
+        from .factory import create_estimator, get_spec
 
         if get_spec(self.base).name == "nested":
             raise ConfigError("nested: the base model cannot itself be 'nested'")

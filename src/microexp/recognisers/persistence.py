@@ -84,7 +84,7 @@ def load_estimator(directory: str | Path, record: dict):
             return pickle.loads(path.read_bytes())
         except Exception as exc:  # unpickling raises many kinds (missing class, truncated data …)
             raise DataError(f"cannot unpickle the model ({type(exc).__name__}: {exc})", path) from exc
-    from .registry import create_estimator
+    from .factory import create_estimator
 
     estimator = create_estimator(record["model_name"], num_classes=int(record["num_classes"]),
                                  seed=int(record.get("seed", 0)), trainer=dict(record.get("trainer") or {}),

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from microexp.evaluation.metrics import (accuracy, classification_report, confusion_matrix, mean_absolute_error,
+from microexp.metrics import (accuracy, classification_report, confusion_matrix, mean_absolute_error,
                                          mean_over_folds, unweighted_average_recall, unweighted_f1)
 
 

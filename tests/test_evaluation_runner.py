@@ -53,7 +53,7 @@ def test_resume_recomputes_nothing_and_is_identical(composite_fixture, tmp_path,
 def test_other_config_in_same_dir_is_refused(composite_fixture, tmp_path):
     t = load_megc2019(composite_fixture)
     evaluate(t, EvaluationConfig(model="svm"), tmp_path / "run", jobs=1, progress=False)
-    with pytest.raises(ConfigError, match="another configuration"):
+    with pytest.raises(ConfigError, match="other settings"):
         evaluate(t, EvaluationConfig(model="svm", model_kwargs={"C": 10.0}), tmp_path / "run", jobs=1, progress=False)
 
 
@@ -104,7 +104,6 @@ def test_config_objects_are_written_as_their_description(tmp_path):
     import yaml
 
     from microexp.augment.cgan import FlowGANAugmenter
-    from microexp.evaluation.runner import _prepare_run_dir
     from microexp.io import plain
 
     narrow = FlowGANAugmenter(per_class=5, epochs=1, seed=0, generator_width=8)
@@ -113,7 +112,7 @@ def test_config_objects_are_written_as_their_description(tmp_path):
     assert plain({"a": narrow}) != plain({"a": wide})
     assert plain({"x": np.int64(3), "t": (np.str_("casme2"),)}) == {"x": 3, "t": ["casme2"]}
     cfg = EvaluationConfig(model="svm", trainer={"augmenter": narrow}, protocol_kwargs={"test_datasets": [np.str_("samm")]})
-    _prepare_run_dir(tmp_path / "run", cfg, "abc")
+    cfg.save(tmp_path / "run" / "config.yaml", fingerprint="abc")
     stored = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
     assert stored["trainer"]["augmenter"]["flow_gan"]["generator_width"] == 8
     assert stored["protocol_kwargs"]["test_datasets"] == ["samm"]

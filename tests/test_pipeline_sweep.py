@@ -33,7 +33,7 @@ def test_grid_expands_in_order_into_nested_settings():
     ({"model": "svm"}, "'grid' must map"),
     ({"model": "svm", "grid": {"C": [1]}}, "grid key 'C'"),
     ({"model": "svm", "grid": {"model_kwargs.C": []}}, "non-empty list"),
-    ({"model": "svm", "grid": {"seed": [0]}, "epochs": 3}, "unknown keys"),
+    ({"model": "svm", "grid": {"seed": [0]}, "epochs": 3}, "unknown key .epochs."),
 ])
 def test_bad_sweep_files_name_the_file_and_key(tmp_path, cfg, message):
     path = write(tmp_path / "bad.yaml", cfg)

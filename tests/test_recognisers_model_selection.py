@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from microexp.errors import ProtocolError
-from microexp.models.registry import create_model
+from microexp.recognisers import create_model
 from microexp.recognisers.model_selection import TunedSVM, inner_subject_folds
 
 

@@ -105,3 +105,31 @@ def check_output_dir(out: str | Path, what: str = "output folder") -> Path:
     if not os.access(out, os.W_OK | os.X_OK):
         raise ConfigError(f"{out}: the {what} is not writable")
     return out
+
+
+def array_digest(array) -> str:
+    """SHA-256 of an array's dtype, shape and bytes."""
+    import numpy as np
+
+    a = np.ascontiguousarray(array)
+    h = hashlib.sha256(f"{a.dtype.str}|{a.shape}".encode())
+    h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def table_digest(table, kind: str, cache: dict | None = None) -> str:
+    """Content digest of the data a sample table feeds a model as ``kind``.
+
+    A loader that reads one file per sample names it in the column ``file_<kind>`` (and its sheets
+    in ``df.attrs["source_files"]``): those files are hashed (with ``cache``, so a resume re-reads
+    only files whose size or modification time changed). Otherwise the arrays themselves are.
+    """
+    df = table.df
+    column = f"file_{kind}"
+    if column in df.columns:
+        files = [Path(p) for p in df[column].tolist()] + [Path(p) for p in df.attrs.get("source_files", [])]
+        common = Path(os.path.commonpath([str(p.resolve()) for p in files])) if files else None
+        if common is not None and common.is_file():
+            common = common.parent
+        return "files:" + files_digest([p.resolve() for p in files], cache, root=common)
+    return "arrays:" + array_digest(table.arrays(kind))

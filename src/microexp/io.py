@@ -126,3 +126,23 @@ def read_image(path: str | Path, mode: str = "rgb", row: int | None = None) -> n
     if mode == "rgb":
         img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
     return img
+
+
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:
+    """Write a matplotlib figure as PNG atomically and close it."""
+    import io as _io
+
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    pyplot().close(fig)
+    return atomic_write_bytes(path, buf.getvalue())

@@ -16,14 +16,18 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="microexp: micro-expression spotting and recognition, end to end and leak-free.")
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
-    """Micro-expression spotting and recognition, end to end and leak-free."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from .. import __version__
 
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                       help="Print the version and exit.")) -> None:
+    """Micro-expression spotting and recognition, end to end and leak-free."""
 
 
 def _register_commands() -> None:

@@ -1,5 +1,5 @@
 """Leak-free evaluation: subject-aware protocols, metrics, and a resumable fold runner."""
-from .metrics import (accuracy, classification_report, confusion_matrix, mean_absolute_error, mean_over_folds,
+from ..metrics import (accuracy, classification_report, confusion_matrix, mean_absolute_error, mean_over_folds,
                       unweighted_average_recall, unweighted_f1)
 from .protocols import (Fold, holdout, inner_validation_split, leave_one_dataset_out, leave_one_subject_out,
                         make_folds, stratified_subject_kfold, subject_holdout)

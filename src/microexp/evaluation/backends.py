@@ -110,6 +110,10 @@ def run_ray(fn: Callable, data: dict, tasks: list[dict], jobs: int, address: str
             ray.shutdown()
 
 
+#: The ways folds can run: local worker processes, or a Ray cluster.
+BACKENDS = ("local", "ray")
+
+
 def run_tasks(fn: Callable, data: dict, tasks: list[dict], *, backend: str = "local", jobs: int | None = None,
               address: str | None = None) -> Iterator[tuple[str, dict]]:
     """Run ``fn(data, task)`` for every task; yields ``(task['key'], result)`` as each finishes."""

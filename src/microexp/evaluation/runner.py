@@ -2,52 +2,87 @@
 
 ``RUN_DIR`` layout::
 
-    config.yaml          the resolved configuration (what to pass to reproduce the run)
+    config.yaml          the resolved configuration: ``--config RUN_DIR/config.yaml`` reproduces the run;
+                         written with the first finished fold, with the run's fingerprint and identity
+    inputs.json          content digests of the input files (keyed by path, size, mtime: resumes stay fast)
     folds/<key>.json     one file per finished fold (predictions); written atomically as folds finish
     predictions.csv      one row per test sample: dataset, subject, clip, fold, y_true, y_pred
     metrics.json         {"full": {...}, "<dataset>": {...}, "mean_over_folds": {...}, "seconds": ...}
     confusion_matrix.png
 
 Re-running the same command on the same RUN_DIR skips folds already stored and gives identical
-final numbers; a RUN_DIR made with another configuration is refused rather than mixed.
+final numbers. The fingerprint covers the settings, the samples and folds, the content of the input
+data and the microexp version: a RUN_DIR made with other settings or other data is refused rather
+than resumed with stale results (``overwrite`` discards it instead). A run that fails before its
+first fold leaves nothing that blocks the next attempt.
 """
 from __future__ import annotations
 
-import hashlib
 import json
+import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar, Optional
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from ..config import ConfigModel
 from ..datasets.samples import SampleTable
 from ..errors import ConfigError
-from ..io import atomic_write_json, atomic_write_text, plain, yaml_text
+from ..identity import load_digest_cache, package_version, save_digest_cache, settings_digest, table_digest
+from ..io import atomic_write_json, atomic_write_text
 from ..recognisers import create_estimator, get_spec, input_kind_of
 from .backends import run_tasks
-from .metrics import classification_report, mean_over_folds
+from ..metrics import classification_report, mean_over_folds
 from .protocols import Fold, make_folds
 
 
 @dataclass
-class EvaluationConfig:
-    model: str
+class EvaluationConfig(ConfigModel):
+    """Settings of one evaluation run: what ``microexp evaluate --config`` reads and what a run
+    writes as ``config.yaml`` (with its ``fingerprint`` and ``identity`` for the record)."""
+
+    KIND: ClassVar[str] = "evaluation config"
+    INFORMATIONAL: ClassVar[tuple[str, ...]] = ("fingerprint", "identity")
+
+    model: str = "svm"
     protocol: str = "loso"
     seed: int = 0
-    input_kind: str | None = None
+    input_kind: Optional[str] = None
     model_kwargs: dict = field(default_factory=dict)
     trainer: dict = field(default_factory=dict)
     protocol_kwargs: dict = field(default_factory=dict)
     dataset: str = ""
     root: str = ""
+    #: Several seeds (``seed`` … ``seed + seeds − 1``) give mean ± std; each seed is its own run.
+    seeds: int = 1
+    #: Laid over ``trainer`` / ``model_kwargs`` by ``--fast`` (a quick budget for checks and tests).
+    fast_trainer: dict = field(default_factory=dict)
+    fast_model_kwargs: dict = field(default_factory=dict)
+    description: str = ""
+    paper: str = ""
+
+    def validate(self, source: str) -> None:
+        if self.seeds < 1:
+            raise ConfigError(f"{source}: key 'seeds' must be at least 1, got {self.seeds}")
+
+    def with_fast_budget(self) -> "EvaluationConfig":
+        """The ``fast_trainer`` / ``fast_model_kwargs`` budget laid over ``trainer`` / ``model_kwargs``
+        (and then cleared, so the resolved config says what ran)."""
+        return self.replace(trainer={**self.trainer, **self.fast_trainer}, fast_trainer={},
+                            model_kwargs={**self.model_kwargs, **self.fast_model_kwargs}, fast_model_kwargs={})
 
     def resolved(self) -> "EvaluationConfig":
         spec = get_spec(self.model)
-        return EvaluationConfig(**{**asdict(self), "model": spec.name,
-                                   "input_kind": self.input_kind or input_kind_of(spec.name, self.model_kwargs)})
+        return self.replace(model=spec.name, input_kind=self.input_kind or input_kind_of(spec.name, self.model_kwargs))
+
+    def settings_identity(self) -> dict:
+        """The settings that change a run's predictions (not where the data lies, nor notes)."""
+        return {k: v for k, v in self.to_dict().items()
+                if k not in ("root", "seeds", "fast_trainer", "fast_model_kwargs", "description", "paper")}
 
 
 @dataclass
@@ -59,14 +94,20 @@ class EvaluationResult:
     folds_resumed: int
 
 
-def _fingerprint(cfg: EvaluationConfig, table: SampleTable, folds: list[Fold]) -> str:
-    ident = {
-        "config": {k: v for k, v in asdict(cfg).items() if k not in ("root",)},
-        "samples": table.df[["subject", "clip", "y"]].astype(str).agg("|".join, axis=1).tolist(),
-        "folds": [[f.name, f.test.tolist()] for f in folds],
+def run_identity(cfg: EvaluationConfig, table: SampleTable, folds: list[Fold], digest_cache: dict | None = None) -> dict:
+    """What a run is made of: its settings, its samples and folds, the content of its input data
+    (files when the table names them, else the arrays), and the microexp version."""
+    samples = table.df[["subject", "clip", "y"]].astype(str).agg("|".join, axis=1).tolist()
+    return {
+        "settings": settings_digest(cfg.settings_identity()),
+        "samples": settings_digest({"samples": samples, "folds": [[f.name, f.test.tolist()] for f in folds]}),
+        "data": table_digest(table, cfg.input_kind, digest_cache),
+        "microexp_version": package_version(),
     }
-    # plain(): an augmenter in the trainer config enters with its whole description, not its repr
-    return hashlib.sha256(json.dumps(plain(ident), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def fingerprint_of(identity: dict) -> str:
+    return settings_digest(identity)[:16]
 
 
 def fit_predict_fold(data: dict, task: dict) -> dict:
@@ -90,28 +131,43 @@ def _safe_key(i: int, fold: Fold) -> str:
 
 def evaluate(table: SampleTable, config: EvaluationConfig, out_dir: str | Path | None = None, *,
              backend: str = "local", jobs: int | None = None, address: str | None = None,
-             progress: bool = True) -> EvaluationResult:
-    """Evaluate ``config.model`` on ``table`` under ``config.protocol``; see the module docstring."""
+             progress: bool = True, overwrite: bool = False) -> EvaluationResult:
+    """Evaluate ``config.model`` on ``table`` under ``config.protocol``; see the module docstring.
+
+    A ``out_dir`` holding a run of other settings or other input data is refused, unless
+    ``overwrite``, which discards its results and computes afresh.
+    """
     cfg = config.resolved()
     folds = make_folds(table, cfg.protocol, **cfg.protocol_kwargs)
-    fingerprint = _fingerprint(cfg, table, folds)
     out = Path(out_dir) if out_dir is not None else None
+    cache = load_digest_cache(out / INPUTS_FILE) if out is not None else None
+    identity = run_identity(cfg, table, folds, cache)
+    fingerprint = fingerprint_of(identity)
     done: dict[str, dict] = {}
     if out is not None:
-        done = _prepare_run_dir(out, cfg, fingerprint)
+        done = _prepare_run_dir(out, identity, fingerprint, overwrite)
     keys = [_safe_key(i, f) for i, f in enumerate(folds)]
     tasks = [{"key": k, "train": f.train, "test": f.test} for k, f in zip(keys, folds) if k not in done]
     resumed = len(folds) - len(tasks)
+    record_written = False
+
+    def write_record() -> None:  # config.yaml appears with the first stored fold: a failed start leaves nothing
+        nonlocal record_written
+        if out is not None and not record_written:
+            save_digest_cache(out / INPUTS_FILE, cache)
+            cfg.save(out / "config.yaml", fingerprint=fingerprint, identity=identity)
+            record_written = True
 
     t0 = time.perf_counter()
     if tasks:
         data = {"X": table.arrays(cfg.input_kind), "y": table.y, "groups": table.subjects,
-                "n_classes": len(table.classes), "config": asdict(cfg)}
+                "n_classes": len(table.classes), "config": cfg.to_dict()}
         results = run_tasks(fit_predict_fold, data, tasks, backend=backend, jobs=jobs, address=address)
         bar = _progress(len(folds), resumed, progress)
         for key, res in results:
             done[key] = res
             if out is not None:
+                write_record()
                 atomic_write_json(out / "folds" / f"{key}.json", {"fingerprint": fingerprint, **res})
             bar.update(1)
         bar.close()
@@ -124,6 +180,7 @@ def evaluate(table: SampleTable, config: EvaluationConfig, out_dir: str | Path |
     metrics["folds"] = len(folds)
     metrics["folds_resumed"] = resumed
     if out is not None:
+        write_record()
         _write_outputs(out, predictions, metrics, table.classes)
     return EvaluationResult(metrics, predictions, out, len(tasks), resumed)
 
@@ -134,18 +191,47 @@ def _progress(total: int, initial: int, enabled: bool):
     return tqdm(total=total, initial=initial, desc="folds", unit="fold", disable=not enabled, leave=False)
 
 
-def _prepare_run_dir(out: Path, cfg: EvaluationConfig, fingerprint: str) -> dict[str, dict]:
+#: Beside config.yaml: digests of the run's input files, keyed by path, size and mtime.
+INPUTS_FILE = "inputs.json"
+#: What a run directory holds besides config.yaml (removed by ``overwrite``).
+RESULT_FILES = ("predictions.csv", "metrics.json", "confusion_matrix.png", INPUTS_FILE)
+
+
+def _describe_change(old: dict, new: dict) -> str:
+    names = {"settings": "settings", "samples": "samples or folds", "data": "input data",
+             "microexp_version": "a microexp version"}
+    changed = [names[k] for k in names if old.get(k) != new.get(k)]
+    return " and ".join(changed) or "another fingerprint"
+
+
+def _prepare_run_dir(out: Path, identity: dict, fingerprint: str, overwrite: bool) -> dict[str, dict]:
+    """Finished folds of the same run in ``out`` (see :func:`evaluate`)."""
     cfg_path = out / "config.yaml"
-    resolved = {**asdict(cfg), "fingerprint": fingerprint}
+    stored = sorted((out / "folds").glob("*.json"))
     if cfg_path.exists():
-        old = yaml.safe_load(cfg_path.read_text()) or {}
+        try:
+            old = yaml.safe_load(cfg_path.read_text()) or {}
+        except yaml.YAMLError:
+            old = {}
+        if not isinstance(old, dict):
+            old = {}
         if old.get("fingerprint") != fingerprint:
-            raise ConfigError(f"{out} holds a run with another configuration or data "
-                              f"(fingerprint {old.get('fingerprint')} ≠ {fingerprint}); use a new --out")
-    else:
-        atomic_write_text(cfg_path, yaml_text(resolved))
+            has_results = bool(stored) or (out / "metrics.json").exists()
+            if has_results and not overwrite:
+                what = _describe_change(old.get("identity") or {}, identity)
+                raise ConfigError(f"{out}: holds a run made with other {what} "
+                                  f"(fingerprint {old.get('fingerprint')} ≠ {fingerprint}); its results would be "
+                                  "stale. Use a new --out, or --overwrite to discard them and compute afresh")
+            for p in stored:
+                p.unlink()
+            for name in RESULT_FILES:
+                (out / name).unlink(missing_ok=True)
+            cfg_path.unlink()
+            if (out / "folds").is_dir() and not any((out / "folds").iterdir()):
+                shutil.rmtree(out / "folds", ignore_errors=True)
+            return {}
     done = {}
-    for p in sorted((out / "folds").glob("*.json")):
+    for p in stored:
         try:
             rec = json.loads(p.read_text())
         except json.JSONDecodeError:
@@ -178,7 +264,7 @@ def summarise(predictions: pd.DataFrame, classes) -> dict:
 
 
 def _write_outputs(out: Path, predictions: pd.DataFrame, metrics: dict, classes) -> None:
-    from ..report.plots import plot_confusion_matrix
+    from .plots import plot_confusion_matrix
 
     atomic_write_text(out / "predictions.csv", predictions.to_csv(index=False))
     plot_confusion_matrix(np.array(metrics["full"]["confusion_matrix"]), classes, out / "confusion_matrix.png",

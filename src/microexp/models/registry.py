@@ -80,7 +80,8 @@ def get_spec(name: str) -> ModelSpec:
     _load_all()
     name = ALIASES.get(name, name)
     if name not in _REGISTRY:
-        raise ConfigError(f"unknown model {name!r}; known models: {', '.join(sorted(_REGISTRY))}")
+        raise ConfigError(f"unknown model {name!r}; known models: {', '.join(sorted(_REGISTRY))} (composed "
+                          "recognisers such as ensembles are listed once microexp.recognisers is imported)")
     return _REGISTRY[name]
 
 

@@ -120,7 +120,7 @@ def plot_spotting_curve(path: Path, curve: np.ndarray, onset_no: int, marks: dic
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report.plots import save_figure
+    from ..io import save_figure
 
     numbers = onset_no + np.arange(len(curve))
     fig, ax = plt.subplots(figsize=(6, 2.8))

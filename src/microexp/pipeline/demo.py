@@ -319,7 +319,7 @@ def _motion_plot(frames: list[np.ndarray], clip: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..report.plots import save_figure
+    from ..io import save_figure
     from ..spotting import spot_apex
     from ..spotting.dataset_run import onset_landmarks
 

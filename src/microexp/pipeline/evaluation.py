@@ -5,67 +5,60 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import yaml
 
 from ..datasets import load_dataset
 from ..errors import ConfigError
 from ..evaluation import EvaluationConfig, evaluate
+from ..evaluation.backends import BACKENDS
+from ..identity import check_output_dir
 from ..io import atomic_write_json
 
-CONFIG_KEYS = {"model", "model_kwargs", "trainer", "fast_trainer", "protocol", "protocol_kwargs", "input_kind", "seeds",
-               "dataset", "description", "paper"}
+def read_config(path: Path | None) -> EvaluationConfig:
+    """The evaluation config in ``path`` (defaults when ``None``); unknown keys name the file."""
+    return EvaluationConfig() if path is None else EvaluationConfig.load(path)
 
 
-def read_config(path: Path | None) -> dict:
-    if path is None:
-        return {}
-    if not Path(path).is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    cfg = yaml.safe_load(Path(path).read_text()) or {}
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"{path}: a config must be a mapping")
-    unknown = set(cfg) - CONFIG_KEYS
-    if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}; allowed: {sorted(CONFIG_KEYS)}")
-    return cfg
+def run_evaluation(*, dataset: str | None, root: Path | None, model: str | None, protocol: str | None, out: Path,
+                   config: Path | None = None, seeds: int | None = None, first_seed: int | None = None,
+                   backend: str = "local", address: str | None = None, jobs: int | None = None, fast: bool = False,
+                   overwrite: bool = False, progress: bool = True, echo: Callable[[str], None] = print,
+                   table=None) -> dict:
+    """Run one or several seeds; returns the metrics (mean ± std over seeds when several).
 
-
-def evaluation_settings(cfg: dict, fast: bool = False) -> dict:
-    """The :class:`EvaluationConfig` fields a config file gives (defaults: ``svm``, ``loso``, seed 0);
-    ``fast`` lays the file's ``fast_trainer`` over its ``trainer``."""
-    trainer = dict(cfg.get("trainer") or {})
-    if fast:
-        trainer.update(cfg.get("fast_trainer") or {})
-    return {"model": cfg.get("model", "svm"), "protocol": cfg.get("protocol", "loso"), "seed": int(cfg.get("seed", 0)),
-            "input_kind": cfg.get("input_kind"), "model_kwargs": dict(cfg.get("model_kwargs") or {}),
-            "trainer": trainer, "protocol_kwargs": dict(cfg.get("protocol_kwargs") or {})}
-
-
-def run_evaluation(*, dataset: str, root: Path, model: str | None, protocol: str | None, out: Path,
-                   config: Path | None = None, seeds: int | None = None, first_seed: int = 0, backend: str = "local",
-                   address: str | None = None, jobs: int | None = None, fast: bool = False, progress: bool = True,
-                   echo: Callable[[str], None] = print, table=None) -> dict:
-    """Run one or several seeds; returns the metrics (mean ± std over seeds when several)."""
+    Command-line values win over the config file's; the file's ``dataset`` and ``root`` are used
+    when none is given, so a run's own ``config.yaml`` reproduces it."""
     cfg = read_config(config)
-    table = table if table is not None else load_dataset(dataset, root)
-    n_seeds = seeds or int(cfg.get("seeds", 1))
-    settings = evaluation_settings(cfg, fast)
-    settings.update({k: v for k, v in (("model", model), ("protocol", protocol)) if v})
-    base = EvaluationConfig(**settings, dataset=dataset, root=str(root))
-    out = Path(out)
+    if fast:
+        cfg = cfg.with_fast_budget()
+    changes = {k: v for k, v in (("model", model), ("protocol", protocol), ("dataset", dataset)) if v}
+    if first_seed is not None:
+        changes["seed"] = int(first_seed)
+    if root is not None:
+        changes["root"] = str(root)
+    cfg = cfg.replace(**changes)
+    if not cfg.dataset:
+        cfg = cfg.replace(dataset="megc2019")
+    if not cfg.root:
+        raise ConfigError("no dataset root: give --root (or a config file with 'root')")
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    out = check_output_dir(out, "results folder")
+    n_seeds = seeds or cfg.seeds
+    table = table if table is not None else load_dataset(cfg.dataset, Path(cfg.root))
     runs = []
     for k in range(n_seeds):
-        seed = first_seed + k
+        seed = cfg.seed + k
         run_dir = out if n_seeds == 1 else out / f"seed_{seed}"
-        c = EvaluationConfig(**{**base.__dict__, "seed": seed})
-        res = evaluate(table, c, run_dir, backend=backend, jobs=jobs, address=address, progress=progress)
+        c = cfg.replace(seed=seed, seeds=1)
+        res = evaluate(table, c, run_dir, backend=backend, jobs=jobs, address=address, progress=progress,
+                       overwrite=overwrite)
         runs.append(res.metrics)
         if res.folds_resumed:
             echo(f"seed {seed}: resumed {res.folds_resumed} finished folds, computed {res.folds_computed}")
     metrics = runs[0] if n_seeds == 1 else _mean_std(runs)
     if n_seeds > 1:
         atomic_write_json(out / "metrics.json", metrics)
-    echo(format_table(metrics, title=f"{base.resolved().model} · {base.protocol} · {dataset}"
+    echo(format_table(metrics, title=f"{cfg.resolved().model} · {cfg.protocol} · {cfg.dataset}"
                       + (f" · {n_seeds} seeds" if n_seeds > 1 else "")))
     echo(f"results: {out}")
     return metrics

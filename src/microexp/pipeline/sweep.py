@@ -24,9 +24,10 @@ honestly, give the model its grid and let it choose inside each training fold (`
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,12 +36,35 @@ import yaml
 from ..datasets import load_dataset
 from ..errors import ConfigError
 from ..evaluation import EvaluationConfig, evaluate
+from ..identity import check_output_dir
 from ..io import atomic_write_json, atomic_write_text, yaml_text
-from .evaluation import CONFIG_KEYS, evaluation_settings
 
 TOP_LEVEL = ("model", "protocol", "seed", "input_kind")
 NESTED = ("model_kwargs", "trainer", "protocol_kwargs")
-SWEEP_KEYS = (CONFIG_KEYS - {"seeds"}) | {"grid", "seed"}
+
+
+@dataclass
+class SweepConfig(EvaluationConfig):
+    """An evaluation config plus ``grid``: the settings to vary and their values."""
+
+    KIND: ClassVar[str] = "sweep config"
+
+    grid: dict = field(default_factory=dict)
+
+    def validate(self, source: str) -> None:
+        super().validate(source)
+        if not self.grid:
+            raise ConfigError(f"{source}: 'grid' must map settings to lists of values, e.g. {{model_kwargs.C: [0.5, 1, 2]}}")
+        for key, values in self.grid.items():
+            head, _, tail = str(key).partition(".")
+            if not ((head in TOP_LEVEL and not tail) or (head in NESTED and tail)):
+                raise ConfigError(f"{source}: grid key {key!r} is not one of {', '.join(TOP_LEVEL)} or "
+                                  f"{', '.join(n + '.<name>' for n in NESTED)}")
+            if not isinstance(values, list) or not values:
+                raise ConfigError(f"{source}: grid key {key!r} needs a non-empty list of values, got {values!r}")
+        if self.seeds != 1:
+            raise ConfigError(f"{source}: a sweep varies seeds through its grid ('grid: {{seed: [0, 1, 2]}}'), "
+                              "not through 'seeds'")
 
 SELECTION_WARNING = ("Every row is scored on the protocol's test folds. Picking the best row and quoting its "
                      "score chooses a hyper-parameter on the test subjects; to choose honestly, let the "
@@ -49,25 +73,8 @@ SELECTION_WARNING = ("Every row is scored on the protocol's test folds. Picking 
 
 def read_sweep(path: Path) -> tuple[dict, dict[str, list]]:
     """(base config, grid) from a sweep file; every problem names the file and the key."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"sweep file {path} does not exist")
-    cfg = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"{path}: a sweep file must be a mapping")
-    unknown = set(cfg) - SWEEP_KEYS
-    if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}; allowed: {sorted(SWEEP_KEYS)}")
-    grid = cfg.pop("grid", None)
-    if not isinstance(grid, dict) or not grid:
-        raise ConfigError(f"{path}: 'grid' must map settings to lists of values, e.g. {{model_kwargs.C: [0.5, 1, 2]}}")
-    for key, values in grid.items():
-        head, _, tail = str(key).partition(".")
-        if not ((head in TOP_LEVEL and not tail) or (head in NESTED and tail)):
-            raise ConfigError(f"{path}: grid key {key!r} is not one of {', '.join(TOP_LEVEL)} or "
-                              f"{', '.join(n + '.<name>' for n in NESTED)}")
-        if not isinstance(values, list) or not values:
-            raise ConfigError(f"{path}: grid key {key!r} needs a non-empty list of values, got {values!r}")
+    cfg = SweepConfig.load(path).to_dict()
+    grid = cfg.pop("grid")
     return cfg, grid
 
 
@@ -97,21 +104,28 @@ def run_sweep(*, sweep: Path, dataset: str | None, root: Path, out: Path, backen
               address: str | None = None, jobs: int | None = None, fast: bool = False, progress: bool = True,
               echo: Callable[[str], None] = print, table=None) -> pd.DataFrame:
     """Evaluate every grid point; returns the results table (one row per point)."""
-    base, grid = read_sweep(sweep)
-    dataset = dataset or base.get("dataset") or "megc2019"
-    base = evaluation_settings(base, fast)
+    sweep_cfg = SweepConfig.load(sweep)
+    if fast:
+        sweep_cfg = sweep_cfg.with_fast_budget()
+    dataset = dataset or sweep_cfg.dataset or "megc2019"
+    root = root if root is not None else (Path(sweep_cfg.root) if sweep_cfg.root else None)
+    if root is None:
+        raise ConfigError("no dataset root: give --root (or a sweep file with 'root')")
+    base = sweep_cfg.settings_identity()
+    grid = base.pop("grid")
+    base.pop("dataset", None)
     points = expand_grid(base, grid)
-    out = Path(out)
+    out = check_output_dir(out, "sweep folder")
     record = {"dataset": dataset, "fast": fast, "base": base, "grid": grid}
     stored = out / "sweep.yaml"
     if stored.exists() and (yaml.safe_load(stored.read_text()) or {}) != yaml.safe_load(yaml_text(record)):
         raise ConfigError(f"{out} holds another sweep ({stored} differs from {sweep}); use a new --out")
-    atomic_write_text(stored, yaml_text(record))
     table = table if table is not None else load_dataset(dataset, root)
+    atomic_write_text(stored, yaml_text(record))
 
     rows = []
     for n, (name, cfg, setting) in enumerate(points, 1):
-        ec = EvaluationConfig(**cfg, dataset=dataset, root=str(root))
+        ec = EvaluationConfig.from_dict({**cfg, "dataset": dataset, "root": str(root)}, source=f"{sweep}, point {name}")
         try:
             res = evaluate(table, ec, out / "points" / name, backend=backend, jobs=jobs, address=address,
                            progress=progress)

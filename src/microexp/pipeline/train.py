@@ -3,9 +3,11 @@ folder that ``microexp analyse`` (or :func:`load_trained`) uses on new clips.
 
 ``MODEL_DIR`` layout::
 
-    estimator.pt | estimator.pkl   weights (torch: tensors only; otherwise a pickle: trusted sources only)
+    estimator.pt                   deep models: tensors only (read with ``torch.load(weights_only=True)``)
+    estimator.json + .npz          other models: a JSON tree of allowed classes + numeric arrays (no pickles)
     model.json                     the model card: model, kwargs, trainer, classes, input encoding,
-                                   training data summary, LOSO scores (when run), microexp version
+                                   training data summary, LOSO scores (when run), microexp version,
+                                   the estimator's files with their SHA-256 checksums
     loso/                          with ``evaluate_loso``: the leave-one-subject-out run (metrics.json …)
 
 There is no test split here: every sample trains the model. How well such a model generalises is
@@ -23,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import ConfigError, DataError, ProtocolError
+from ..errors import ConfigError, ProtocolError
 from ..io import atomic_write_json
 from ..recognisers.model_folder import (MODEL_CARD, MODEL_FORMAT_VERSION, REQUIRED_CARD_KEYS, TrainedModel,  # noqa: F401
                                         load_trained, read_model_card)
@@ -89,27 +91,26 @@ def train_model(*, dataset: str, root: str | Path, out: str | Path, model: str |
     from ..datasets import load_dataset
     from ..recognisers import create_estimator, get_spec, input_kind_of, resolve_name
     from ..recognisers.persistence import save_estimator
+    from ..identity import check_output_dir
     from .evaluation import read_config, run_evaluation
 
     cfg = read_config(Path(config) if config is not None else None)
-    requested = model or cfg.get("model", "svm")
+    requested = model or cfg.model
     name = resolve_name(requested)
     spec = get_spec(name)
-    input_kind = cfg.get("input_kind") or input_kind_of(spec.name, cfg.get("model_kwargs"))
+    input_kind = cfg.input_kind or input_kind_of(spec.name, cfg.model_kwargs)
     if input_kind not in ANALYSABLE_INPUT_KINDS:
         raise ConfigError(f"model {name!r} eats {input_kind!r} inputs; a deployable model for `microexp analyse` "
                           f"must eat one of {list(ANALYSABLE_INPUT_KINDS)} (the u/v/strain composite)")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise DataError("model folder path exists and is not a folder", out)
+    out = check_output_dir(out, "model folder")
     table = table if table is not None else load_dataset(dataset, root)
     present = np.unique(table.y)
     if len(present) < 2:
         raise ProtocolError(f"{dataset} has samples of {len(present)} class only; a recogniser needs at least two")
-    trainer = dict(cfg.get("trainer") or {})
     if fast:
-        trainer.update(cfg.get("fast_trainer") or {})
-    model_kwargs = dict(cfg.get("model_kwargs") or {})
+        cfg = cfg.with_fast_budget()
+    trainer = dict(cfg.trainer)
+    model_kwargs = dict(cfg.model_kwargs)
 
     loso = None
     if evaluate_loso:

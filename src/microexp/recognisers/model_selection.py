@@ -19,7 +19,6 @@ from itertools import product
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -27,6 +26,7 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 
 from ..errors import ConfigError, ProtocolError
+from ..metrics import unweighted_f1
 from ..models.registry import register_model
 from ..training.augment import flip_flow_horizontally
 from ..training.classifier import as_image_tensor
@@ -64,9 +64,7 @@ def with_mirrored_flows(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
 def pooled_uf1(y: np.ndarray, predictions: np.ndarray, covered: np.ndarray, num_classes: int) -> list[float]:
     """UF1 (unweighted mean of per-class F1, as the outer protocol scores) of each row of
     ``predictions`` over the samples the inner folds predicted."""
-    labels = np.arange(num_classes)
-    return [float(f1_score(y[covered], p[covered], labels=labels, average="macro", zero_division=0))
-            for p in predictions]
+    return [unweighted_f1(y[covered], p[covered], num_classes) for p in predictions]
 
 
 def _sq_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,34 +1,17 @@
-"""Plots written atomically as PNG (matplotlib, no display needed)."""
+"""The confusion matrix every evaluation run draws (PNG, written atomically)."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from ..io import atomic_write_bytes
-
-
-def _figure():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    _figure().close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
+from ..io import pyplot, save_figure
 
 
 def plot_confusion_matrix(cm: np.ndarray, classes: Sequence[str], path: str | Path, title: str = "") -> Path:
     """Counts in each cell, rows normalised for the colour so small classes stay visible."""
-    plt = _figure()
+    plt = pyplot()
     cm = np.asarray(cm)
     norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     fig, ax = plt.subplots(figsize=(1.2 * len(classes) + 2, 1.2 * len(classes) + 1.5))

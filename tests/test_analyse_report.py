@@ -145,3 +145,24 @@ def test_html_report_escapes_text_and_refuses_missing_images(tmp_path):
         page.write(tmp_path / "index.html")
     (tmp_path / "pic.png").write_bytes(b"\x89PNG")
     assert page.write(tmp_path / "index.html").read_text() == text
+
+
+def test_training_and_analyse_encode_a_clip_identically(model_dir, tmp_path):
+    """Preprocessing for training and `analyse` call one onset→apex encoding: the same clip gives
+    the same composite, flow and strain, bit for bit."""
+    from microexp.io import atomic_write_image
+    from microexp.pipeline.clip_features import compute_clip_features
+    from microexp.simulate import Timeline, make_identity, render_clip
+
+    n, apex = 12, 7
+    frames, _ = render_clip(make_identity(1, seed=0), "happiness", nuisances="none",
+                            timeline=Timeline(n, apex, residual=0.05), seed=5)
+    folder = tmp_path / "frames"
+    for i, f in enumerate(frames):
+        atomic_write_image(folder / f"img{i + 1:03d}.png", f)  # lossless, so both paths read the same pixels
+    trained = compute_clip_features(list(frames), apex, features=("flow",))
+    analyse_clip(folder, model_dir, tmp_path / "report", apex=apex + 1, echo=lambda s: None)
+    with np.load(tmp_path / "report" / "motion.npz") as analysed:
+        assert np.array_equal(analysed["composite"], trained["flow_image"])
+        assert np.array_equal(analysed["flow"], trained["flow"])
+        assert np.array_equal(analysed["strain"], trained["strain"])

@@ -6,6 +6,7 @@ import numpy as np
 from ..errors import ConfigError, DataError
 from ..face.alignment import _as_frame_list, align_clip
 from ..face.image_input import to_gray
+from .composite import COMPOSITE_SIZE, encode_composite
 from .flow import farneback_flow, tvl1_flow
 from .strain import optical_strain
 
@@ -83,3 +84,18 @@ def zero_outside_valid(flow: np.ndarray, strain: np.ndarray, valid: np.ndarray) 
     flow[~valid] = 0.0
     strain[~valid] = 0.0
     return valid
+
+
+def onset_apex_composite(frames, *, apex_idx: int, onset_idx: int = 0, face_size: int = 128, method: str = "tvl1",
+                         size: int = COMPOSITE_SIZE, landmarks: np.ndarray | None = None) -> dict:
+    """The onset→apex encoding every recogniser of flows is trained on and ``analyse`` feeds it:
+    :func:`clip_motion` (face aligned on the onset, ``face_size`` crop, TV-L1 or Farneback flow,
+    optical strain, border zeroed) then the MEGC2019 u/v/strain composite of side ``size``.
+    Preprocessing for training and the analysis of a new clip both call this one function.
+
+    Returns :func:`clip_motion`'s dict plus ``"composite"`` ``(size, size, 3)`` uint8.
+    """
+    motion = clip_motion(frames, onset_idx=onset_idx, apex_idx=apex_idx, size=face_size, method=method,
+                         landmarks=landmarks)
+    motion["composite"] = np.asarray(encode_composite(motion["flow"], motion["strain"], size=size), dtype=np.uint8)
+    return motion

@@ -181,7 +181,7 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
     """
     from .. import __version__
     from ..datasets.video import load_video
-    from ..motion import clip_motion, decode_composite, encode_composite
+    from ..motion import decode_composite, onset_apex_composite
     from ..spotting import spot_apex
     from .train import ANALYSABLE_INPUT_KINDS, load_trained
 
@@ -222,9 +222,9 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
     apex_source = "spotted" if apex is None else "given"
     echo(f"apex: frame {onset_no + apex_idx} ({apex_source})")
 
-    motion = clip_motion(frames, onset_idx=0, apex_idx=apex_idx, size=int(enc["face_size"]),
-                         method=str(enc["flow_method"]), landmarks=landmarks)
-    composite = encode_composite(motion["flow"], motion["strain"], size=int(enc["size"]))
+    motion = onset_apex_composite(frames, onset_idx=0, apex_idx=apex_idx, face_size=int(enc["face_size"]),
+                                  method=str(enc["flow_method"]), size=int(enc["size"]), landmarks=landmarks)
+    composite = motion["composite"]
     scores, score_kind = trained.scores(decode_composite(composite)[None])
     scores = scores[0]
     pred = int(np.nanargmax(scores))

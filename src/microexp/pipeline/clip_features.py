@@ -79,14 +79,13 @@ def compute_clip_features(frames: Sequence[np.ndarray], apex_index: int, *, feat
         "landmarks": np.asarray(aligned.landmarks, dtype=np.float32).reshape(-1, 68, 2)[0],
     }
     if {"flow", "strain"} & set(features):
-        flow_fn = motion.tvl1_flow if method == "tvl1" else motion.farneback_flow
-        flow = np.asarray(flow_fn(gray[0], gray[apex_index]), dtype=np.float32)
-        strain = np.asarray(motion.optical_strain(flow), dtype=np.float32)
-        motion.zero_outside_valid(flow, strain, aligned.valid)
-        out["strain"] = strain
+        # the one onset→apex encoding, exactly as `microexp analyse` computes it for a new clip
+        m = motion.onset_apex_composite(list(frames), apex_idx=apex_index, face_size=size, method=method,
+                                        size=composite_size)
+        out["strain"] = np.asarray(m["strain"], dtype=np.float32)
         if "flow" in features:
-            out["flow"] = flow
-            out["flow_image"] = np.asarray(motion.encode_composite(flow, strain, size=composite_size), np.uint8)
+            out["flow"] = np.asarray(m["flow"], dtype=np.float32)
+            out["flow_image"] = m["composite"]
     if {"ars", "rrs"} & set(features):
         # paper 003 sums residuals over the colour frames; list positions are the frame numbers here
         sums = motion.residual_sum_images(faces, 0, apex_index, len(faces) - 1)

@@ -181,3 +181,18 @@ def test_version(capsys):
 
     code, text = run_main(["--version"], capsys)
     assert code == 0 and text.strip() == __version__
+
+
+@pytest.mark.parametrize("command", [
+    ["simulate", "--subjects", "2"],
+    ["spot", "--dataset", "casme2", "--root", "nowhere"],
+    ["preprocess", "--dataset", "casme2", "--root", "nowhere"],
+    ["analyse", "clip.mp4", "--model", "nowhere"],
+    ["demo", "--fast"],
+])
+def test_every_command_refuses_an_out_that_is_a_file(tmp_path, capsys, command):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    code, text = run_main([*command, "--out", blocker], capsys)
+    assert code == 2 and str(blocker) in text and "not a folder" in text, text
+    assert blocker.read_text() == "x"

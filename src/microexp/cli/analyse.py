@@ -29,6 +29,9 @@ def analyse_command(
     Frame numbers: a video's frames count from 0; a folder's come from its file names."""
     from ..pipeline.analyse import analyse_clip
 
+    from ..identity import check_output_dir
+
+    check_output_dir(out)
     result = analyse_clip(source, model, out, onset=onset, apex=apex, offset=offset, fps=fps,
                           whole_frame_face=whole_frame_face, cache_dir=cache_dir, echo=typer.echo)
     typer.echo(str(result.index_html))

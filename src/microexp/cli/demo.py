@@ -23,6 +23,9 @@ def demo_command(
     """Run the whole chain on simulated micro-expressions and print where the report is."""
     from ..pipeline.demo import run_demo
 
+    from ..identity import check_output_dir
+
+    check_output_dir(out)
     result = run_demo(out, profile="fast" if fast else "default", amplitude=amplitude, seed=seed, model=model,
                       jobs=jobs, progress=not quiet, echo=typer.echo)
     typer.echo(f"report: {result.index_html.resolve()}")

@@ -28,6 +28,9 @@ def preprocess_command(
     """Preprocess every clip of a database; failing clips are listed in OUT/errors.csv and skipped."""
     from ..pipeline.preprocess import load_for_preprocessing, preprocess_dataset
 
+    from ..identity import check_output_dir
+
+    check_output_dir(out)
     table = load_for_preprocessing(dataset, root, taxonomy=taxonomy, apex_sheet=apex_sheet)
     summary = preprocess_dataset(table, out, features=features, size=size, method=method, jobs=jobs,
                                  composite_size=composite_size, progress=not quiet)

@@ -26,6 +26,9 @@ def simulate_command(
     """Simulate faces showing FACS-driven micro-expressions, with exact ground truth."""
     from ..simulate import simulate_dataset
 
+    from ..identity import check_output_dir
+
+    check_output_dir(out)
     summary = simulate_dataset(out, subjects=subjects, clips_per_subject=clips_per_subject, seed=seed, fps=fps,
                                amplitude=amplitude, difficulty=difficulty, noise=noise, workers=workers)
     typer.echo(f"{summary.n_clips} clips ({summary.n_frames} frames) of {summary.n_subjects} subjects "

@@ -28,6 +28,9 @@ def spot_command(
     from ..spotting.apex import FlowPreparation
     from ..spotting.dataset_run import spot_dataset
 
+    from ..identity import check_output_dir
+
+    check_output_dir(out)
     table = load_dataset(dataset, root)
     prep = FlowPreparation(flow_method=flow) if method.startswith("baseline") else None
     spot_dataset(table, out, method, decoder=decoder, window=window, use_landmarks=landmarks, max_plots=plots,

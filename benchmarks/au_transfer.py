@@ -135,7 +135,8 @@ def main(argv=None) -> dict:
     atomic_write_image(out / "apex_strip.png", np.concatenate(strip[:6], axis=0))
     atomic_write_text(out / "per_clip.csv", pd.DataFrame(rows).to_csv(index=False))
     summary = {
-        "benchmark": "au_transfer", "generator": args.generator, "clips": args.clips, "nuisances": args.nuisances, "deltas": list(deltas),
+        "benchmark": "au_transfer", "generator": args.generator, "clips": args.clips, "nuisances": args.nuisances,
+        "deltas": list(deltas),
         "half_width": args.half_width,
         "mean_r_generated_vs_truth": finite_or_none(np.nanmean(gen_rs) if np.isfinite(gen_rs).any() else np.nan),
         "mean_r_source_estimate_vs_truth": finite_or_none(np.nanmean(src_rs) if np.isfinite(src_rs).any() else np.nan),

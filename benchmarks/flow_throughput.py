@@ -8,7 +8,8 @@ one similarity transform warping both frames, TV-L1 flow, optical strain. The ba
 ``cv2.optflow.DualTVL1OpticalFlow.calc`` alone on the same, already aligned 128x128 frames.
 Both run in a ``multiprocessing.Pool(2)`` of single-threaded workers that build their solver /
 load dlib once before timing; each is timed ``--repeats`` times, interleaved, and the median is
-reported, as wall-clock clips/s and as worker CPU time per clip (steadier on a shared machine). Frames: the ten CASME II sample frames (onset 001, apexes 002..010, and their mirror
+reported, as wall-clock clips/s and as worker CPU time per clip (steadier on a shared machine).
+Frames: the ten CASME II sample frames (onset 001, apexes 002..010, and their mirror
 images), or smooth random textures when the folder is absent. Ends with one JSON line.
 """
 from __future__ import annotations

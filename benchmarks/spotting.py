@@ -165,8 +165,9 @@ def run_apex(args, run_dir: Path) -> tuple[dict, pd.DataFrame]:
     learned, curves_by_model = {}, {}
     for kind, variant in grid:
         t1 = time.perf_counter()
-        make = lambda: IntensityRegressor(variant, args.width, args.epochs, batch_size=32, lr=1e-3,  # noqa: E731
-                                          seed=args.seed, preparation=prep.to_dict())
+        def make(variant=variant):
+            return IntensityRegressor(variant, args.width, args.epochs, batch_size=32, lr=1e-3, seed=args.seed,
+                                      preparation=prep.to_dict())
         p, curves = cross_validate_spotter(clips, make, kind, sample_folds(len(clips), seed=args.seed),
                                            train_frame_stride=2)
         name = f"vggm{variant}_{kind}"

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from cli_main import run_main
+
 from microexp.cli.main import app
 from microexp.datasets.megc2019 import load_megc2019
 from microexp.errors import ConfigError
@@ -69,7 +71,7 @@ def test_parallel_and_ray_backends_match_serial(composite_fixture):
     assert ray_res.metrics["full"] == serial.metrics["full"]
 
 
-def test_cli_evaluate_and_bad_inputs(composite_fixture, tmp_path):
+def test_cli_evaluate_and_bad_inputs(composite_fixture, tmp_path, capsys):
     runner = CliRunner()
     out = tmp_path / "cli"
     r = runner.invoke(app, ["evaluate", "--root", str(composite_fixture), "--model", "svm", "--protocol", "loso",
@@ -78,23 +80,14 @@ def test_cli_evaluate_and_bad_inputs(composite_fixture, tmp_path):
     assert "casme2" in r.output and "UF1" in r.output
     assert json.loads((out / "metrics.json").read_text())["full"]["uf1"] > 0.9
 
-    from microexp.cli.main import main  # errors become a message and exit code 2
-    import sys
-
     for args, expected in (
-        (["--root", str(tmp_path / "missing")], "does not exist"),
+        (["--root", str(tmp_path / "missing")], "missing"),
         (["--root", str(composite_fixture), "--model", "nonsense"], "unknown model"),
         (["--root", str(composite_fixture), "--protocol", "nonsense"], "unknown protocol"),
     ):
-        argv = ["microexp", "evaluate", "--out", str(tmp_path / "bad"), "--quiet", *args]
-        old = sys.argv
-        sys.argv = argv
-        try:
-            with pytest.raises(SystemExit) as e:
-                main()
-        finally:
-            sys.argv = old
-        assert e.value.code == 2
+        code, text = run_main(["evaluate", "--out", str(tmp_path / "bad"), "--quiet", *args], capsys)
+        assert code == 2, text
+        assert expected in text, text
         assert not (tmp_path / "bad" / "metrics.json").exists()
 
 

@@ -95,9 +95,9 @@ def test_cgpo_makes_ten_overlapping_crops():
 
     boxes = crop_boxes(320, 3, CGPO_OVERLAP)
     assert len(boxes) == 9
-    (t0, l0, c), (_, l1, _) = boxes[0], boxes[1]
+    (_, l0, c), (_, l1, _) = boxes[0], boxes[1]
     assert abs((l0 + c - l1) / c - CGPO_OVERLAP) < 0.02  # neighbours overlap by α of a crop
-    assert max(l + c for _, l, c in boxes) <= 320
+    assert max(left + c for _, left, c in boxes) <= 320
     crops = cropped_gaussian_pyramid(torch.rand(1, 3, 64, 64), input_size=64, patch_size=32)
     assert len(crops) == 10 and all(c.shape == (1, 3, 32, 32) for c in crops)
 

@@ -13,7 +13,8 @@ def register(app: typer.Typer) -> None:
 
 def sweep_command(
     config: Path = typer.Option(..., help="Sweep YAML: an evaluation config plus 'grid: {setting: [values]}'."),
-    root: Optional[Path] = typer.Option(None, help="Dataset root folder (for megc2019: the folder holding the CSV). Default: the file's 'root'."),
+    root: Optional[Path] = typer.Option(None, help="Dataset root folder (for megc2019: the folder holding the CSV). "
+                                                   "Default: the file's 'root'."),
     out: Path = typer.Option(..., help="Sweep folder: points/, results.csv, summary.csv, table.md (re-using it resumes)."),
     dataset: Optional[str] = typer.Option(None, help="Dataset name (default: the sweep file's, else megc2019)."),
     backend: str = typer.Option("local", help="local (worker processes) or ray."),

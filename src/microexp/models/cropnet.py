@@ -46,7 +46,7 @@ def crop_boxes(side: float, grid: int, overlap: float) -> list[tuple[int, int, i
     starts = [int(round(i * stride)) for i in range(grid)]
     c = int(math.ceil(size))
     starts = [min(s, int(side) - c) for s in starts]
-    return [(t, l, c) for t in starts for l in starts]
+    return [(top, left, c) for top in starts for left in starts]
 
 
 def cropped_gaussian_pyramid(x: torch.Tensor, input_size: int, patch_size: int, grid: int = CGPO_GRID,

@@ -61,7 +61,8 @@ def compute_clip_features(frames: Sequence[np.ndarray], apex_index: int, *, feat
     frame in aligned coordinates, and per feature: ``flow`` (S, S, 2) float32 + ``strain`` (S, S)
     float32 + ``flow_image`` (C, C, 3) uint8 u/v/strain min-max scaled like the MEGC2019 composite
     (C = ``composite_size``); ``ars``/``rrs`` (S, S[, 3]) uint8 (paper 003, key frames of
-    onset..max(apex, onset + 10)); ``lbptop`` (4*4*3*59,) float32 on the aligned grayscale clip. Raises :class:`~microexp.errors.FaceNotFoundError` when no face.
+    onset..max(apex, onset + 10)); ``lbptop`` (4*4*3*59,) float32 on the aligned grayscale clip.
+    Raises :class:`~microexp.errors.FaceNotFoundError` when no face.
     """
     from ..face import align_clip
     from .. import motion

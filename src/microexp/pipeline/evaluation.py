@@ -34,7 +34,7 @@ def run_evaluation(*, dataset: str | None, root: Path | None, model: str | None,
     if first_seed is not None:
         changes["seed"] = int(first_seed)
     if root is not None:
-        changes["root"] = str(root)
+        changes["root"] = str(Path(root).resolve())  # config.yaml then reproduces the run from any folder
     cfg = cfg.replace(**changes)
     if not cfg.dataset:
         cfg = cfg.replace(dataset="megc2019")
@@ -74,8 +74,8 @@ def _mean_std(runs: list[dict]) -> dict:
                 out[part][m] = float(vals.mean())
                 out[part][m + "_std"] = float(vals.std())
     out["seconds"] = float(sum(r["seconds"] for r in runs))
-    out["per_seed"] = [{p: {m: r[p][m] for m in ("uf1", "uar", "accuracy")} for p in r if isinstance(r[p], dict) and "uf1" in r[p]}
-                       for r in runs]
+    out["per_seed"] = [{p: {m: r[p][m] for m in ("uf1", "uar", "accuracy")}
+                        for p in r if isinstance(r[p], dict) and "uf1" in r[p]} for r in runs]
     return out
 
 

@@ -143,8 +143,8 @@ def train_model(*, dataset: str, root: str | Path, out: str | Path, model: str |
         "fit_seconds": round(fit_seconds, 3),
         "estimator": saved,
         "loso": loso,
-        "scope": "fitted on every sample of the training data (no held-out test split); see its leave-one-subject-out scores (when stored) for an "
-                 "honest estimate of its accuracy on unseen subjects of the same databases",
+        "scope": "fitted on every sample of the training data (no held-out test split); see its leave-one-subject-out "
+                 "scores (when stored) for an honest estimate of its accuracy on unseen subjects of the same databases",
     }
     atomic_write_json(out / MODEL_CARD, card)  # written last: its presence marks a complete folder
     echo(f"model folder: {out}")

@@ -8,7 +8,7 @@ per fold (``--cache-dir``), so re-running costs only the recogniser training.
 Also written: a sample grid of the first fold's GAN (real rows above synthetic rows), and the class
 fidelity / diversity checks of synthetic flows on a few folds, computed on training data only.
 
-    python benchmarks/gan_augmentation.py --root /work/shared/data/megc2019
+    python benchmarks/gan_augmentation.py --root ../shared/data/megc2019
 
 Ends with one JSON line: uf1_real, uar_real, uf1_aug, uar_aug, minutes (+ budgets).
 """

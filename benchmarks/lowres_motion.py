@@ -7,7 +7,7 @@ clip's onset and apex frames are aligned to 128×128 faces exactly as ``microexp
 (``align_clip`` with the onset as reference), then transformed frame by frame:
 
 * ``hr``  the aligned 128×128 faces;
-* ``lr``  each face degraded to 32×32 with paper 000's degradation (``augment.superres.degrade``
+* ``lr``  each face degraded to 32×32 with paper 000's degradation (``restore.degrade``
   with its default ``median_prob``, i.e. the median blur applied at random with probability 0.5),
   then bicubic back to 128×128;
 * ``sr``  the same 32×32 faces super-resolved ×4 by the generator given with ``--sr-model``.
@@ -102,7 +102,7 @@ def aligned_onset_apex(table) -> tuple[list[int], np.ndarray, np.ndarray]:
 def transform_faces(faces: np.ndarray, condition: str, seed: int, generator=None) -> np.ndarray:
     """One clip's aligned faces ``(F, 128, 128, 3)`` uint8 as seen in ``condition`` (same shape);
     every frame is degraded with the same ``seed``."""
-    from microexp.augment.superres import degrade, upscale_bicubic, upscale_with
+    from microexp.restore import degrade, upscale_bicubic, upscale_with
 
     if condition == "hr":
         return faces
@@ -164,10 +164,10 @@ def main(argv=None) -> dict:
     import torch
     import yaml
 
-    from microexp.augment.superres import load_generator
     from microexp.evaluation import EvaluationConfig, evaluate
     from microexp.io import atomic_write_json, atomic_write_npz, atomic_write_text
     from microexp.pipeline.demo import DEMO_PROFILES
+    from microexp.restore import load_generator
 
     torch.set_num_threads(1)
     started = time.monotonic()
@@ -180,7 +180,7 @@ def main(argv=None) -> dict:
     atomic_write_text(out / "config.yaml", yaml.safe_dump(
         {**vars(args), "profile": {**asdict(profile), "duration_range_s": list(profile.duration_range_s)},
          "face_size": FACE_SIZE, "flow_method": method, "protocol": "loso",
-         "degradation": "augment.superres.degrade, default median_prob (0.5), one seed per clip"}, sort_keys=False))
+         "degradation": "restore.degrade, default median_prob (0.5), one seed per clip"}, sort_keys=False))
 
     results, skipped = {}, {}
     for name in CONDITIONS:

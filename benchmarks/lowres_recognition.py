@@ -19,8 +19,8 @@ LOSO version, with super-resolution networks trained without the test subject's 
 shrunk to ``--input-size`` (area interpolation) before the CNN. Fixed epoch budget, no early
 stopping, no look at test faces. Ends with one JSON line.
 
-    python benchmarks/super_resolution.py --root /work/shared/data/megc2019 --median-prob 0.5 --out runs/super_resolution_mixed
-    python benchmarks/lowres_recognition.py --root /work/shared/data/megc2019 --sr-run runs/super_resolution_mixed
+    python benchmarks/super_resolution.py --root ../shared/data/megc2019 --median-prob 0.5 --out runs/super_resolution_mixed
+    python benchmarks/lowres_recognition.py --root ../shared/data/megc2019 --sr-run runs/super_resolution_mixed
 """
 from __future__ import annotations
 
@@ -33,13 +33,16 @@ from pathlib import Path
 
 import numpy as np
 
+from microexp.datasets.shared_data import shared_data_path
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from super_resolution import EVAL_SEED_OFFSET, load_composite_faces, subject_split  # noqa: E402
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--root", default="/work/shared/data/megc2019")
+    p.add_argument("--root", default=str(shared_data_path("megc2019")),
+                   help="MEGC2019 composite folder (default: $MICROEXP_SHARED_DATA/megc2019 or ../shared/data/megc2019)")
     p.add_argument("--sr-run", default="runs/super_resolution_mixed", help="output folder of super_resolution.py")
     p.add_argument("--out", default="runs/lowres_recognition")
     p.add_argument("--seed", type=int, default=0, help="seed of the subject split (must match --sr-run)")
@@ -59,9 +62,8 @@ def check_sr_run_degradation(sr_run: Path) -> None:
     networks trained on another mix, e.g. the blur-path default of ``super_resolution.py``."""
     import yaml
 
-    from microexp.augment.superres.degradation import median_chance
     from microexp.errors import ProtocolError
-    from microexp.face.degradation import MEDIAN_PROB
+    from microexp.restore.degradation import MEDIAN_PROB, median_chance
 
     config = sr_run / "config.yaml"
     if not config.is_file():
@@ -89,11 +91,11 @@ def main(argv=None) -> dict:
     import torch
     import yaml
 
-    from microexp.augment.superres import load_generator, make_pairs, upscale_bicubic, upscale_with
     from microexp.errors import ProtocolError
-    from microexp.evaluation.metrics import classification_report
+    from microexp.metrics import classification_report
     from microexp.io import atomic_write_json, atomic_write_text
-    from microexp.models.registry import create_estimator
+    from microexp.recognisers import create_estimator
+    from microexp.restore import load_generator, make_pairs, upscale_bicubic, upscale_with
 
     torch.set_num_threads(1)
     started = time.monotonic()

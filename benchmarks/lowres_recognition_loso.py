@@ -5,7 +5,7 @@ The same recogniser (paper 000's small CNN, ``smallcnn``, as in ``lowres_recogni
 under the full LOSO of the MEGC2019 composite (68 folds, pooled UF1 / UAR) once per kind of face:
 
 * ``hr``     the 128×128 apex faces;
-* ``lr``     paper 000's degradation (``augment.superres.degrade``, median blur drawn with
+* ``lr``     paper 000's degradation (``restore.degrade``, median blur drawn with
              probability 1/2, one draw per face) → 32×32, then bicubic back to 128×128;
 * ``rrdb``   the same 32×32 faces super-resolved by an L1-trained RRDBNet;
 * ``esrgan`` ... by its ESRGAN fine-tuned generator.
@@ -24,7 +24,7 @@ fold trains on the other 67 subjects only. Folds are resumable (``microexp.evalu
 Also reported: paired differences of the pooled UF1 between conditions with a 95 % bootstrap
 interval over test subjects (the same subjects resampled for both conditions).
 
-    python benchmarks/lowres_recognition_loso.py --root /work/shared/data/megc2019 --jobs 2
+    python benchmarks/lowres_recognition_loso.py --root ../shared/data/megc2019 --jobs 2
 
 Ends with one JSON line.
 """
@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from microexp.datasets.shared_data import shared_data_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lowres_recognition import shrink  # noqa: E402
@@ -56,7 +58,8 @@ SR_FILES = {"rrdb": "generator_psnr.pt", "esrgan": "generator_gan.pt"}
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--root", default="/work/shared/data/megc2019")
+    p.add_argument("--root", default=str(shared_data_path("megc2019")),
+                   help="MEGC2019 composite folder (default: $MICROEXP_SHARED_DATA/megc2019 or ../shared/data/megc2019)")
     p.add_argument("--out", default="runs/lowres_recognition_loso")
     p.add_argument("--seed", type=int, default=0, help="seed of the degradations, the SR networks and the CNN")
     p.add_argument("--epochs", type=int, default=TRAINER["epochs"])
@@ -83,8 +86,8 @@ def train_sr_without(dataset: str, hr: np.ndarray, datasets: np.ndarray, setting
     """Train (or resume / reuse) the SR networks on the faces of every database but ``dataset``."""
     import torch
 
-    from microexp.augment.superres import SRConfig, make_pairs, train_super_resolution
     from microexp.errors import ConfigError
+    from microexp.restore import SRConfig, make_pairs, train_super_resolution
 
     cfg = SRConfig.from_dict({**settings, "seed": seed})
     stored = out_dir / "config.json"
@@ -102,7 +105,7 @@ def train_sr_without(dataset: str, hr: np.ndarray, datasets: np.ndarray, setting
 
 def paired_bootstrap(pred_a, pred_b, y, subjects, classes, n: int, seed: int) -> dict:
     """Pooled-UF1 difference a − b and its 95 % interval, resampling test subjects with replacement."""
-    from microexp.evaluation.metrics import classification_report
+    from microexp.metrics import classification_report
 
     uniq = np.unique(subjects)
     index = {s: np.flatnonzero(subjects == s) for s in uniq}
@@ -125,11 +128,11 @@ def main(argv=None) -> dict:
     import pandas as pd
     import yaml
 
-    from microexp.augment.superres import load_generator, make_pairs, resize_face, upscale_bicubic, upscale_with
     from microexp.datasets.megc2019 import load_megc2019
     from microexp.evaluation import EvaluationConfig, evaluate
     from microexp.evaluation.runner import summarise
     from microexp.io import atomic_write_json, atomic_write_text
+    from microexp.restore import load_generator, make_pairs, resize_face, upscale_bicubic, upscale_with
 
     started = time.monotonic()
     out = Path(args.out)

@@ -6,19 +6,19 @@ subject split drawn with ``--seed``: in every source database, ``--test-fraction
 (rounded, at least one) are held out; the generators are trained on the faces of the other
 subjects only and measured on the held-out faces. Bicubic, the L1-trained RRDBNet (PSNR model) and
 the ESRGAN fine-tuned model are compared with PSNR / SSIM / MSE per image (see
-``microexp.augment.superres.metrics``), overall and per database, on the two paths of the
+``microexp.restore.metrics``), overall and per database, on the two paths of the
 degradation separately: ``blur`` (no median blur; the headline keys ``bicubic_psnr`` ...),
 ``median`` (median blur applied; keys ``..._median``) and ``mixed`` (median blur drawn per face
 with probability 1/2; keys ``..._mixed``). Training pairs follow the blur path only by default
 (``--median-prob 0``, chosen by ``super_resolution_pilot.py`` on an inner split of the training
 subjects); ``--median-prob 0.5`` trains on paper 000's mix of both paths. ``rrdb_se`` is the PSNR
 model with the ×8 flip/transpose self-ensemble of EDSR+ at inference (same weights). SSIM is
-reported with two windows (``microexp.augment.superres.metrics``): ``*_ssim`` uniform 7×7
+reported with two windows (``microexp.restore.metrics``): ``*_ssim`` uniform 7×7
 (scikit-image's default), ``*_ssim_gauss`` Gaussian σ = 1.5 (Wang et al.). ``minutes``: the
 training time recorded in the run's history (a resumed or re-scored run still counts it) plus
 this call's loading and scoring. Ends with one JSON line.
 
-    python benchmarks/super_resolution.py --root /work/shared/data/megc2019 --out runs/sr_bench
+    python benchmarks/super_resolution.py --root ../shared/data/megc2019 --out runs/sr_bench
 """
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from microexp.datasets.shared_data import shared_data_path
+
 FACES_FOLDER = "datasets/combined_datasets_whole"
 CSV_NAME = "combined_3_class2_for_optical_flow.csv"
 
@@ -38,9 +40,9 @@ def load_composite_faces(root: str | Path, size: int = 128):
     """HR apex faces ``(N, size, size, 3)`` uint8 and the CSV rows (dataset, sub, imagename, label)."""
     import pandas as pd
 
-    from microexp.augment.superres import resize_face
     from microexp.errors import DataError
     from microexp.io import read_image
+    from microexp.restore import resize_face
 
     root = Path(root)
     csv = root / CSV_NAME
@@ -87,7 +89,8 @@ EVAL_PATHS = {"blur": 0.0, "median": 1.0, "mixed": None}
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--root", default="/work/shared/data/megc2019")
+    p.add_argument("--root", default=str(shared_data_path("megc2019")),
+                   help="MEGC2019 composite folder (default: $MICROEXP_SHARED_DATA/megc2019 or ../shared/data/megc2019)")
     p.add_argument("--out", default="runs/super_resolution")
     p.add_argument("--seed", type=int, default=0, help="seed of the subject split and of training")
     p.add_argument("--test-fraction", type=float, default=0.25)
@@ -112,10 +115,9 @@ def main(argv=None) -> dict:
     import torch
     import yaml
 
-    from microexp.augment.superres import (SRConfig, comparison_grid, image_quality, load_generator, make_pairs,
-                                           summarise_quality, train_super_resolution, upscale_bicubic,
-                                           upscale_with)
     from microexp.io import atomic_write_image, atomic_write_json, atomic_write_text
+    from microexp.restore import (SRConfig, comparison_grid, image_quality, load_generator, make_pairs,
+                                  summarise_quality, train_super_resolution, upscale_bicubic, upscale_with)
 
     torch.set_num_threads(args.threads)
     started = time.monotonic()

@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
+from microexp.datasets.shared_data import shared_data_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from super_resolution import BENCH_CONFIG, load_composite_faces, subject_split  # noqa: E402
@@ -28,7 +28,8 @@ from super_resolution import BENCH_CONFIG, load_composite_faces, subject_split  
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--root", default="/work/shared/data/megc2019")
+    p.add_argument("--root", default=str(shared_data_path("megc2019")),
+                   help="MEGC2019 composite folder (default: $MICROEXP_SHARED_DATA/megc2019 or ../shared/data/megc2019)")
     p.add_argument("--out", default="runs/super_resolution_pilot")
     p.add_argument("--name", default="pilot")
     p.add_argument("--threads", type=int, default=1)
@@ -50,9 +51,9 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     import torch
 
-    from microexp.augment.superres import (SRConfig, image_quality, load_generator, make_pairs,
-                                           train_super_resolution, upscale_bicubic, upscale_with)
     from microexp.io import atomic_write_json
+    from microexp.restore import (SRConfig, image_quality, load_generator, make_pairs, train_super_resolution,
+                                  upscale_bicubic, upscale_with)
 
     torch.set_num_threads(args.threads)
     hr, table = load_composite_faces(args.root)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 
-
 @pytest.fixture(scope="module")
 def bench(load_benchmark):
     return load_benchmark("lowres_motion")
@@ -18,7 +17,7 @@ def bench(load_benchmark):
 def tiny_generator(tmp_path_factory) -> Path:
     import torch
 
-    from microexp.augment.superres import SRConfig, build_generator, generator_bytes
+    from microexp.restore import SRConfig, build_generator, generator_bytes
 
     torch.manual_seed(0)
     cfg = SRConfig(arch="rrdbnet", n_features=8, n_blocks=1, growth=4)
@@ -94,7 +93,7 @@ def test_missing_sr_model_skips_the_condition(bench, fast_run, tmp_path):
 def test_rerun_reuses_inputs_and_a_new_sr_model_replaces_its_results(bench, fast_run, tmp_path):
     import torch
 
-    from microexp.augment.superres import SRConfig, build_generator, generator_bytes
+    from microexp.restore import SRConfig, build_generator, generator_bytes
 
     out, summary = fast_run
     hr_before = np.load(out / "hr" / "inputs.npz")["inputs"]

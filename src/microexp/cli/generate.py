@@ -84,7 +84,8 @@ def clips_command(
     emotion: str = typer.Option("happiness", help="Emotion of the simulated source clip (--demo)."),
     estimator: Optional[Path] = typer.Option(None, help="AU estimator JSON (default: calibrate on simulated clips)."),
     calibration_identities: int = typer.Option(3, help="Simulated identities for calibration."),
-    no_size_averaging: bool = typer.Option(False, help="Switch off eq. 1 (size-jittered averaging)."),
+    size_averaging: bool = typer.Option(True, "--size-averaging/--no-size-averaging",
+                                        help="Average the transfer over jittered target sizes (eq. 1)."),
     half_width: int = typer.Option(2, help="Half window of the temporal mean filter (eq. 2)."),
     alpha: float = typer.Option(0.1, help="α of the neutral correction (eq. 3)."),
     sr_model: Optional[str] = typer.Option(None, help="'bicubic' or a super-resolution model file: generate at 1/4 size, then upscale."),
@@ -124,7 +125,7 @@ def clips_command(
         typer.echo("calibrating the AU estimator on simulated clips …")
         est = calibrate_on_rendered_clips(range(200, 200 + calibration_identities), 8, seed=seed)
         atomic_write_json(out / "au_estimator.json", est.to_dict())
-    deltas = (0,) if no_size_averaging else SIZE_DELTAS
+    deltas = SIZE_DELTAS if size_averaging else (0,)
     kw = dict(deltas=deltas, half_width=half_width, alpha=alpha)
     if sr_model is None:
         res = transfer_clip(frames, target_image, est, target_landmarks=target_landmarks, **kw)
@@ -132,7 +133,7 @@ def clips_command(
     else:
         upscale = "bicubic"
         if sr_model != "bicubic":
-            from ..augment.superres import load_generator
+            from ..restore import load_generator
 
             upscale, _ = load_generator(sr_model)
         holder = {}

@@ -10,8 +10,8 @@ sr_app = typer.Typer(no_args_is_help=True, help="Super-resolution of low-resolut
 
 
 def _load_config(config: Optional[Path], overrides: dict):
-    from ..augment.superres import SRConfig
     from ..errors import ConfigError
+    from ..restore import SRConfig
 
     data = {}
     if config is not None:
@@ -29,12 +29,24 @@ def _load_config(config: Optional[Path], overrides: dict):
 def _hr_faces(folder: Path):
     import numpy as np
 
-    from ..augment.superres import resize_face
-    from ..augment.superres.folders import read_images
+    from ..restore import resize_face
+    from ..restore.folders import read_images
 
     names, images = read_images(folder)
     faces = [resize_face(img if img.ndim == 3 else np.repeat(img[..., None], 3, 2)) for img in images]
     return names, np.stack(faces)
+
+
+def _faces_digest(folder: Path, run: Path) -> str:
+    """Digest of the training images (names relative to ``folder`` and contents); per-file digests
+    are kept in ``run/inputs.json`` so a resume does not hash unchanged files again."""
+    from ..identity import files_digest, load_digest_cache, save_digest_cache
+    from ..restore.folders import list_images
+
+    cache = load_digest_cache(run / "inputs.json")
+    digest = files_digest(list_images(folder), cache, root=folder)
+    save_digest_cache(run / "inputs.json", cache)
+    return digest
 
 
 @sr_app.command("train")
@@ -46,25 +58,25 @@ def train(faces: Path = typer.Option(..., help="folder of HR face images (resize
           vgg_weights: Optional[Path] = typer.Option(None, help="VGG19 state_dict (torchvision keys) for the perceptual loss"),
           max_minutes: Optional[float] = typer.Option(None, help="stop after this wall time; rerun to resume"),
           seed: Optional[int] = typer.Option(None), fresh: bool = typer.Option(False, help="ignore an existing checkpoint")):
-    """Degrade the faces (paper 000) and train: L1 pre-training, then ESRGAN fine-tuning."""
-    import yaml
+    """Degrade the faces (paper 000) and train: L1 pre-training, then ESRGAN fine-tuning.
 
-    from ..augment.superres import make_pairs, train_super_resolution
-    from ..io import atomic_write_text
+    A rerun into the same ``--out`` resumes its checkpoint only with the same settings and the same
+    face images (else it stops with an error; ``--fresh`` starts over)."""
+    from ..identity import check_output_dir
+    from ..restore import make_pairs, train_super_resolution
 
     cfg = _load_config(config, {"arch": arch, "pretrain_iters": pretrain_iters, "gan_iters": gan_iters,
                                 "vgg_weights": str(vgg_weights) if vgg_weights else None, "seed": seed})
     _, hr = _hr_faces(faces)
     lr = make_pairs(hr, cfg.lr_variants, seed=cfg.seed, median_prob=cfg.median_prob)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    check_output_dir(out, "run folder")
     result = train_super_resolution(hr, lr, cfg, out, resume=not fresh, max_minutes=max_minutes,
-                                    log=lambda m: typer.echo(m))
+                                    data_digest=_faces_digest(faces, out), log=lambda m: typer.echo(m))
     typer.echo(f"{'finished' if result['finished'] else 'paused'}: {out}")
 
 
 def _upscaler(model: str, self_ensemble: int = 1):
-    from ..augment.superres import load_generator, upscale_bicubic, upscale_with
+    from ..restore import load_generator, upscale_bicubic, upscale_with
 
     if model == "bicubic":
         return upscale_bicubic
@@ -87,8 +99,8 @@ def evaluate(model: str = typer.Option(..., help="generator file (generator_psnr
 
     import pandas as pd
 
-    from ..augment.superres import image_quality, make_pairs, summarise_quality
     from ..io import atomic_write_json, atomic_write_text
+    from ..restore import image_quality, make_pairs, summarise_quality
 
     names, hr = _hr_faces(faces)
     lr = make_pairs(hr, 1, seed=seed, median_prob=median_prob)[:, 0]
@@ -103,15 +115,15 @@ def evaluate(model: str = typer.Option(..., help="generator file (generator_psnr
 @sr_app.command("upscale")
 def upscale(model: str = typer.Option(..., help="generator file or 'bicubic'"),
             input: Path = typer.Option(..., help="folder of faces/frames, or a video file"),
-            output: Path = typer.Option(..., help="folder for the ×4 images (same names, PNG)"),
+            out: Path = typer.Option(..., help="folder for the ×4 images (same names, PNG)"),
             degrade_first: bool = typer.Option(False, "--degrade-first", help="simulate paper 000's LR first"),
             self_ensemble: int = typer.Option(1, help=_SELF_ENSEMBLE_HELP)):
     """Super-resolve every image of a folder (or every frame of a clip) by the model's scale."""
     import numpy as np
 
-    from ..augment.superres import degrade
-    from ..augment.superres.folders import read_clip
     from ..io import atomic_write_image
+    from ..restore import degrade
+    from ..restore.folders import read_clip
 
     names, images = read_clip(input)
     run = _upscaler(model, self_ensemble)
@@ -120,8 +132,8 @@ def upscale(model: str = typer.Option(..., help="generator file or 'bicubic'"),
             img = np.repeat(img[..., None], 3, axis=2)
         if degrade_first:
             img = degrade(img, seed=i)
-        atomic_write_image(output / (Path(name).stem + ".png"), run(img[None])[0])
-    typer.echo(f"{len(names)} images → {output}")
+        atomic_write_image(out / (Path(name).stem + ".png"), run(img[None])[0])
+    typer.echo(f"{len(names)} images → {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,10 +1,9 @@
-"""Faces: detection, 68 landmarks, alignment, crops, the 15 ROIs of paper 001, degradation.
+"""Faces: detection, 68 landmarks, alignment, crops, the 15 ROIs of paper 001.
 
 Images are ``(H, W)`` grayscale or ``(H, W, 3)`` RGB uint8 arrays; boxes are
 ``(x0, y0, x1, y1)`` with x1/y1 exclusive; landmarks are ``(68, 2)`` float32 (x, y).
 """
 from .alignment import AlignedClip, FaceAligner, align_clip, apply_transform, crop_face, similarity_transform
-from .degradation import degrade
 from .detection import FaceDetection, clip_box, detect_face, find_face
 from .drawing import draw_landmarks
 from .image_input import check_image, check_landmarks, to_gray
@@ -15,7 +14,7 @@ from ..errors import FaceNotFoundError
 __all__ = [
     "AlignedClip", "FaceAligner", "FaceDetection", "FaceNotFoundError", "ROI_NAMES",
     "align_clip", "apply_transform", "check_image", "check_landmarks", "clip_box", "crop_face",
-    "crop_rois", "degrade", "detect_face", "draw_landmarks", "eye_centres", "facial_rois",
+    "crop_rois", "detect_face", "draw_landmarks", "eye_centres", "facial_rois",
     "find_face", "landmarks_68", "landmarks_plausible", "mask_eyes", "mouth_centre", "roi_mask",
     "similarity_transform", "to_gray",
 ]

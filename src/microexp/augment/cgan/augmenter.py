@@ -4,9 +4,12 @@ The trainer calls :meth:`FlowGANAugmenter.fit_generate` inside ``fit`` with the 
 so the GAN never sees a test subject; the synthetic samples join training, never testing
 (paper 004 §4.3: "augmented data are only applicable during the training process").
 
-GANs are cached per fold under ``cache_dir/<key>/`` where the key hashes the training arrays, the
-labels and every hyper-parameter, so a repeated run (or a second recogniser on the same folds)
-skips the GAN fit.
+GANs are cached per fold under ``cache_dir/<key>/``. The key is made of the fold's identity: a
+digest of the training arrays and labels, a digest of every hyper-parameter, the cache format and
+the microexp version; so a repeated run (or a second recogniser on the same folds) skips the GAN
+fit, while changed data, settings or code fit a new GAN. ``meta.json`` in an entry records that
+identity and is checked on reuse; the generator is read with ``torch.load(weights_only=True)``, and
+an entry that does not read back cleanly is fitted again, never trusted.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
+from ...identity import package_version, settings_digest
 from ...io import atomic_write_json, atomic_write_npz
 from .training import GANConfig, load_generator, save_generator, train_flow_gan
 
@@ -25,8 +29,8 @@ log = logging.getLogger(__name__)
 
 #: Synthetic flows per class (paper 004 §4.3: "For each ME emotion category, 100 synthetic optical flows").
 PAPER_PER_CLASS = 100
-#: Bumped when the networks or training change, so stale cache entries are not reused.
-CACHE_FORMAT_VERSION = "cgan-v1"
+#: Bumped when the layout of a cache entry changes (the microexp version is in the key as well).
+CACHE_FORMAT_VERSION = "cgan-v2"
 
 
 def to_channels_first_unit(X: np.ndarray) -> tuple[np.ndarray, bool, float]:
@@ -47,14 +51,29 @@ def to_channels_first_unit(X: np.ndarray) -> tuple[np.ndarray, bool, float]:
     return X01, channels_last, scale
 
 
-def cache_key(X: np.ndarray, y: np.ndarray, params: dict) -> str:
+def data_digest(X: np.ndarray, y: np.ndarray) -> str:
+    """SHA-256 of a training fold: the flows (as float32) and labels (as int64), shapes included."""
     h = hashlib.sha256()
-    h.update(CACHE_FORMAT_VERSION.encode())
-    h.update(json.dumps(params, sort_keys=True).encode())
     for arr in (np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(y, dtype=np.int64)):
         h.update(str(arr.shape).encode())
         h.update(arr.tobytes())
-    return h.hexdigest()[:24]
+    return h.hexdigest()
+
+
+def cache_identity(X: np.ndarray, y: np.ndarray, params: dict) -> dict:
+    """What a cache entry was made from: format, microexp version, settings and training data."""
+    return {"format": CACHE_FORMAT_VERSION, "microexp": package_version(),
+            "settings": settings_digest(params), "data": data_digest(X, y)}
+
+
+def entry_name(identity: dict) -> str:
+    """Folder name of the cache entry with this :func:`cache_identity`."""
+    return settings_digest(identity)[:24]
+
+
+def cache_key(X: np.ndarray, y: np.ndarray, params: dict) -> str:
+    """Folder name of the cache entry for this fold and these settings."""
+    return entry_name(cache_identity(X, y, params))
 
 
 class FlowGANAugmenter:
@@ -98,16 +117,17 @@ class FlowGANAugmenter:
         present = np.unique(y_train)
         num_classes = int(y_train.max()) + 1
         params = self.params(seed)
-        key = cache_key(X01, y_train, params)
+        identity = cache_identity(X01, y_train, params)
+        key = entry_name(identity)
         self.last_key = key
-        synthetic = self._load_cached(key)
+        synthetic = self._load_cached(key, identity)
         self.last_cache_hit = synthetic is not None
         if synthetic is None:
             gan = train_flow_gan(X01, y_train, num_classes, self.config, seed=seed)
             self.last_gan = gan
             labels = np.repeat(present, self.per_class)
             synthetic = (gan.sample(labels, seed=seed + 1), labels)
-            self._store(key, gan, synthetic, params, len(y_train))
+            self._store(key, gan, synthetic, params, identity, len(y_train))
         X_extra, y_extra = synthetic
         if channels_last:
             X_extra = X_extra.transpose(0, 2, 3, 1)
@@ -121,28 +141,33 @@ class FlowGANAugmenter:
     def _entry(self, key: str) -> Path | None:
         return None if self.cache_dir is None else self.cache_dir / key
 
-    def _load_cached(self, key: str):
+    def _load_cached(self, key: str, identity: dict):
         entry = self._entry(key)
         if entry is None or not (entry / "samples.npz").is_file():
             return None
         try:
-            with np.load(entry / "samples.npz") as z:
+            meta = json.loads((entry / "meta.json").read_text())
+            if not isinstance(meta, dict) or meta.get("identity") != identity:
+                log.info("GAN cache entry %s was made from other data, settings or code; fitting again", entry)
+                return None
+            with np.load(entry / "samples.npz", allow_pickle=False) as z:
                 found = (z["X"].astype(np.float32), z["y"].astype(np.int64))
             if (entry / "generator.pt").is_file():
                 self.last_gan = load_generator(entry / "generator.pt")
             return found
-        except Exception as exc:  # a damaged entry is refitted rather than trusted
+        except Exception as exc:  # a damaged or foreign entry is refitted rather than trusted
             log.warning("ignoring unreadable GAN cache entry %s: %s", entry, exc)
             return None
 
-    def _store(self, key: str, gan, synthetic, params: dict, n_train: int) -> None:
+    def _store(self, key: str, gan, synthetic, params: dict, identity: dict, n_train: int) -> None:
         entry = self._entry(key)
         if entry is None:
             return
         entry.mkdir(parents=True, exist_ok=True)
+        (entry / "samples.npz").unlink(missing_ok=True)  # the entry is incomplete until rewritten
         save_generator(gan, entry / "generator.pt")
-        atomic_write_json(entry / "meta.json", {"params": params, "n_train": n_train, "history": gan.history,
-                                                "version": CACHE_FORMAT_VERSION})
+        atomic_write_json(entry / "meta.json", {"identity": identity, "params": params, "n_train": n_train,
+                                                "history": gan.history, "version": CACHE_FORMAT_VERSION})
         # samples.npz is written last: its presence marks a complete entry.
         atomic_write_npz(entry / "samples.npz", X=synthetic[0], y=synthetic[1])
 

@@ -118,23 +118,51 @@ def train_flow_gan(flows: np.ndarray, labels: np.ndarray, num_classes: int, conf
     return FlowGAN(gen, num_classes, config, history)
 
 
+#: Format tag of a generator file, checked on load.
+GENERATOR_FORMAT = "microexp-flow-gan-generator/1"
+
+
 def save_generator(gan: FlowGAN, path) -> None:
+    """Write the generator as tensors and plain values only, so :func:`load_generator` can read it
+    with ``torch.load(weights_only=True)``, which runs no code."""
     import io
 
-    from ...io import atomic_write_bytes
+    from ...io import atomic_write_bytes, plain
 
     buf = io.BytesIO()
     g = gan.generator
-    torch.save({"state_dict": g.state_dict(), "num_classes": gan.num_classes, "config": gan.config.as_dict(),
-                "image_size": g.image_size, "channels": g.to_flow[0].out_channels, "history": gan.history}, buf)
+    torch.save({"format": GENERATOR_FORMAT,
+                "state_dict": {k: v.detach().cpu() for k, v in g.state_dict().items()},
+                "num_classes": int(gan.num_classes), "config": plain(gan.config.as_dict()),
+                "image_size": int(g.image_size), "channels": int(g.to_flow[0].out_channels),
+                "history": plain(gan.history)}, buf)
     atomic_write_bytes(path, buf.getvalue())
 
 
 def load_generator(path) -> FlowGAN:
-    blob = torch.load(path, map_location="cpu", weights_only=False)
-    config = GANConfig(**blob["config"])
-    gen = FlowGenerator(blob["num_classes"], config.latent_dim, blob["image_size"], blob["channels"],
-                        config.generator_width)
-    gen.load_state_dict(blob["state_dict"])
+    """A :class:`FlowGAN` from a file written by :func:`save_generator`.
+
+    Only tensors and plain values are read (``weights_only=True``); anything else, including a
+    pickle that would run code, is a :class:`DataError` naming the file.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("flow-GAN generator file is missing", path)
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise DataError(f"not a readable flow-GAN generator ({type(exc).__name__}: {exc})", path) from exc
+    needed = ("state_dict", "num_classes", "config", "image_size", "channels")
+    if not isinstance(blob, dict) or any(k not in blob for k in needed) or not isinstance(blob["config"], dict):
+        raise DataError(f"not a microexp flow-GAN generator (expected the keys {', '.join(needed)})", path)
+    try:
+        config = GANConfig(**blob["config"])
+        gen = FlowGenerator(int(blob["num_classes"]), config.latent_dim, int(blob["image_size"]),
+                            int(blob["channels"]), config.generator_width)
+        gen.load_state_dict(blob["state_dict"])
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise DataError(f"flow-GAN generator does not match its settings ({exc})", path) from exc
     gen.eval()
-    return FlowGAN(gen, blob["num_classes"], config, blob.get("history", []))
+    return FlowGAN(gen, int(blob["num_classes"]), config, list(blob.get("history", [])))

@@ -6,7 +6,7 @@
 
 Optionally each frame goes through a super-resolution step (paper 002 §2.4 uses RealSR): the face is
 generated at reduced size and brought back with ``upscale`` (a ×``scale`` torch generator from
-:mod:`microexp.augment.superres`, or ``"bicubic"``).
+:mod:`microexp.restore`, or ``"bicubic"``).
 """
 from __future__ import annotations
 
@@ -39,12 +39,12 @@ class GeneratedClip:
 def upscale_frames(frames: np.ndarray, upscale, scale: int = 4) -> np.ndarray:
     """(T, h, w, 3) uint8 → (T, scale·h, scale·w, 3) uint8 by a torch SR generator or bicubic."""
     if upscale == "bicubic":
-        from ..superres import upscale_bicubic
+        from ...restore import upscale_bicubic
 
         return upscale_bicubic(frames, scale)
     if upscale is None:
         return frames
-    from ..superres import upscale_with
+    from ...restore import upscale_with
 
     return upscale_with(upscale, frames)
 

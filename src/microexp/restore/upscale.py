@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ...errors import ConfigError
+from ..errors import ConfigError
 from .degradation import bicubic_upscale
 
 

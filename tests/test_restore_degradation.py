@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from microexp.errors import DataError
-from microexp.face import degrade
+from microexp.restore import degrade
 
 
 def face_like(shape=(150, 130, 3), seed=0) -> np.ndarray:

@@ -6,11 +6,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from microexp.augment.superres import SRConfig, build_generator, generator_bytes, load_generator
-from microexp.augment.superres.discriminator import (VGGStyleDiscriminator, feature_matching_loss,
-                                                     relativistic_d_loss, relativistic_g_loss)
-from microexp.augment.superres.rrdbnet import RRDBNet
-from microexp.augment.superres.srresnet import SRResNet
+from microexp.restore import SRConfig, build_generator, generator_bytes, load_generator
+from microexp.restore.discriminator import (VGGStyleDiscriminator, feature_matching_loss, relativistic_d_loss,
+                                            relativistic_g_loss)
+from microexp.restore.rrdbnet import RRDBNet
+from microexp.restore.srresnet import SRResNet
 
 torch.set_num_threads(1)
 
@@ -104,7 +104,7 @@ class _Upsample(torch.nn.Module):
 
 @pytest.mark.parametrize("views", [2, 8])
 def test_self_ensemble_undoes_its_transforms(views):
-    from microexp.augment.superres import upscale_with
+    from microexp.restore import upscale_with
 
     lr = np.random.default_rng(0).integers(0, 200, (3, 8, 8, 3), dtype=np.uint8)
     plain = upscale_with(_Upsample(False), lr)
@@ -118,9 +118,8 @@ def test_self_ensemble_undoes_its_transforms(views):
 
 
 def test_self_ensemble_refuses_unknown_view_counts():
-    from microexp.augment.superres import upscale_with
-
     from microexp.errors import ConfigError
+    from microexp.restore import upscale_with
 
     with pytest.raises(ConfigError):
         upscale_with(_Upsample(False), np.zeros((1, 8, 8, 3), np.uint8), self_ensemble=3)

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from microexp.augment.superres import SRConfig, load_generator, train_super_resolution
-from microexp.augment.superres.perceptual import (CONV5_4, PerceptualLoss, load_vgg19_features,
-                                                  vgg19_features)
 from microexp.errors import ConfigError, DataError
+from microexp.restore import SRConfig, load_generator, train_super_resolution
+from microexp.restore.perceptual import CONV5_4, PerceptualLoss, load_vgg19_features, vgg19_features
 
 torch.set_num_threads(1)
 

@@ -7,10 +7,10 @@ import numpy as np
 import torch
 from typer.testing import CliRunner
 
-from microexp.augment.superres import SRConfig, build_generator, generator_bytes
 from microexp.cli.main import app
 from microexp.errors import DataError
 from microexp.io import atomic_write_image, read_image
+from microexp.restore import SRConfig, build_generator, generator_bytes
 
 torch.set_num_threads(1)
 runner = CliRunner()
@@ -30,7 +30,7 @@ def test_upscale_a_folder_with_a_generator_and_bicubic(tmp_path):
     model.write_bytes(generator_bytes(build_generator(cfg), cfg))
     for name in (str(model), "bicubic"):
         out = tmp_path / ("out_" + ("g" if name != "bicubic" else "bicubic"))
-        result = runner.invoke(app, ["sr", "upscale", "--model", name, "--input", str(faces), "--output", str(out)])
+        result = runner.invoke(app, ["sr", "upscale", "--model", name, "--input", str(faces), "--out", str(out)])
         assert result.exit_code == 0, result.output
         files = sorted(p.name for p in out.iterdir())
         assert files == ["face0.png", "face1.png"]
@@ -39,7 +39,7 @@ def test_upscale_a_folder_with_a_generator_and_bicubic(tmp_path):
 
 def test_upscale_refuses_a_missing_folder(tmp_path):
     result = runner.invoke(app, ["sr", "upscale", "--model", "bicubic", "--input", str(tmp_path / "nope.txt"),
-                                 "--output", str(tmp_path / "o")])
+                                 "--out", str(tmp_path / "o")])
     assert result.exit_code != 0
     assert isinstance(result.exception, DataError) and "nope.txt" in str(result.exception)
 
@@ -70,7 +70,7 @@ def test_upscale_the_frames_of_a_video(tmp_path):
         writer.write(np.full((16, 16, 3), 40 * i, np.uint8))
     writer.release()
     out = tmp_path / "frames"
-    result = runner.invoke(app, ["sr", "upscale", "--model", "bicubic", "--input", str(video), "--output", str(out)])
+    result = runner.invoke(app, ["sr", "upscale", "--model", "bicubic", "--input", str(video), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["frame_00001.png", "frame_00002.png", "frame_00003.png"]
     assert read_image(out / "frame_00002.png").shape == (64, 64, 3)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import DataError
-from ...io import read_image
+from ..errors import DataError
+from ..io import read_image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv")

@@ -4,10 +4,16 @@ adversarial fine-tuning with a relativistic average discriminator (Wang et al., 
 Work is cut into "epochs" of ``iters_per_epoch`` iterations; after each, an atomic checkpoint
 (``checkpoint.pt``) and a sample grid (``samples/<phase>_epoch<k>.png``) are written, so a killed
 run resumes where it stopped. Outputs: ``generator_psnr.pt`` after phase 1, ``generator_gan.pt``
-after phase 2, ``history.json`` with the mean losses of every epoch.
+after phase 2, ``history.json`` with the mean losses of every epoch, ``config.json`` /
+``config.yaml`` with the settings.
+
+A checkpoint holds tensors and plain values only (read with ``torch.load(weights_only=True)``) and
+records what it was trained from: the settings, a digest of the training data and the microexp
+version. It is resumed only when all three are unchanged.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import time
@@ -17,13 +23,14 @@ from typing import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
+import yaml
 
-from ...errors import ConfigError
-from ...io import atomic_write_bytes, atomic_write_image, atomic_write_json
+from ..errors import ConfigError, DataError
+from ..identity import package_version
+from ..io import atomic_write_bytes, atomic_write_image, atomic_write_json, atomic_write_text
 from .config import SRConfig, build_generator, generator_bytes
 from .degradation import median_chance
-from .discriminator import (VGGStyleDiscriminator, feature_matching_loss, relativistic_d_loss,
-                            relativistic_g_loss)
+from .discriminator import VGGStyleDiscriminator, feature_matching_loss, relativistic_d_loss, relativistic_g_loss
 from .upscale import comparison_grid, to_tensor, upscale_bicubic, upscale_with
 
 
@@ -89,15 +96,60 @@ def _check_same_config(saved: dict, cfg: SRConfig, ckpt_path: Path) -> None:
                           "use another output folder or the same settings")
 
 
+def arrays_digest(*arrays: np.ndarray) -> str:
+    """SHA-256 of arrays' dtypes, shapes and bytes: the identity of training data given in memory."""
+    h = hashlib.sha256()
+    for arr in arrays:
+        arr = np.ascontiguousarray(arr)
+        h.update(f"{arr.dtype.str}{arr.shape}".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _read_checkpoint(ckpt_path: Path) -> dict:
+    """The checkpoint's content; a file that is not one (or would need code to unpickle) is a DataError."""
+    try:
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise DataError(f"not a readable super-resolution checkpoint ({type(exc).__name__}: {exc}); "
+                        "delete it or train into another output folder", ckpt_path) from exc
+    needed = ("config", "phase", "iteration", "seconds", "history", "generator", "discriminator", "opt_g",
+              "opt_d", "sampler_rng", "torch_rng")
+    missing = [k for k in needed if not isinstance(ck, dict) or k not in ck]
+    if missing:
+        raise DataError(f"not a microexp super-resolution checkpoint (no {', '.join(missing)})", ckpt_path)
+    if not isinstance(ck["config"], dict):
+        raise DataError("not a microexp super-resolution checkpoint (its config is not a mapping)", ckpt_path)
+    return ck
+
+
+def _check_same_inputs(saved: dict | None, now: dict, ckpt_path: Path) -> None:
+    """Refuse to resume a checkpoint trained on other data or by another microexp version."""
+    advice = "start a new run in another output folder (a new --out), or pass --fresh to overwrite it"
+    if not isinstance(saved, dict) or not {"data", "microexp"} <= set(saved):
+        raise ConfigError(f"{ckpt_path} does not record which data it was trained on, so it cannot be "
+                          f"resumed safely; {advice}")
+    if saved["data"] != now["data"]:
+        raise ConfigError(f"{ckpt_path} was trained on other data: the training data changed since it was "
+                          f"written (digest {str(saved['data'])[:12]}… there, {now['data'][:12]}… now); "
+                          f"resume with the same faces, or {advice}")
+    if saved["microexp"] != now["microexp"]:
+        raise ConfigError(f"{ckpt_path} was written by microexp {saved['microexp']}, this is {now['microexp']}; "
+                          f"{advice}")
+
+
 def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_dir: str | Path, *,
                            preview: int = 4, resume: bool = True, max_minutes: float | None = None,
-                           perceptual: torch.nn.Module | None = None,
+                           perceptual: torch.nn.Module | None = None, data_digest: str | None = None,
                            log: Callable[[str], None] = print) -> dict:
     """Train on ``hr`` ``(N, 128, 128, 3)`` / ``lr`` ``(N, V, 32, 32, 3)`` uint8; returns a summary.
 
     ``perceptual`` overrides the VGG19 loss built from ``cfg.vgg_weights`` (tests pass a small one).
     ``max_minutes`` stops (after a checkpoint) when the wall-clock budget is spent; a later call
-    with ``resume=True`` continues. Phase 2 is skipped when ``cfg.gan_iters == 0``.
+    with ``resume=True`` continues, provided the settings, the training data and the microexp
+    version are those of the checkpoint (else :class:`ConfigError`). ``data_digest`` names the
+    training data (e.g. :func:`microexp.identity.files_digest` of the image files); by default it
+    is :func:`arrays_digest` of ``hr`` and ``lr``. Phase 2 is skipped when ``cfg.gan_iters == 0``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -109,9 +161,11 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     state = {"phase": "pretrain", "iteration": 0, "seconds": 0.0, "history": []}
     sampler = PatchSampler(hr, lr, cfg.scale, cfg.patch_lr, np.random.default_rng(cfg.seed))
     ckpt_path = out_dir / "checkpoint.pt"
+    identity = {"data": data_digest or arrays_digest(hr, lr), "microexp": package_version()}
     if resume and ckpt_path.is_file():
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        _check_same_config(ck.get("config", {}), cfg, ckpt_path)
+        ck = _read_checkpoint(ckpt_path)
+        _check_same_config(ck["config"], cfg, ckpt_path)
+        _check_same_inputs(ck.get("identity"), identity, ckpt_path)
         gen.load_state_dict(ck["generator"])
         disc.load_state_dict(ck["discriminator"])
         opt_g.load_state_dict(ck["opt_g"])
@@ -121,7 +175,9 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
         sampler.rng.bit_generator.state = ck["sampler_rng"]
         torch.set_rng_state(ck["torch_rng"])
         log(f"resumed at {state['phase']} iteration {state['iteration']}")
+    # Written only once the checkpoint (if any) is known to belong to this run.
     atomic_write_json(out_dir / "config.json", cfg.to_dict())
+    atomic_write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     if perceptual is None and cfg.vgg_weights:
         from .perceptual import PerceptualLoss
 
@@ -132,7 +188,7 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
 
     def checkpoint():
         atomic_write_bytes(ckpt_path, _state_bytes({
-            "config": cfg.to_dict(), "phase": state["phase"], "iteration": state["iteration"],
+            "config": cfg.to_dict(), "identity": identity, "phase": state["phase"], "iteration": state["iteration"],
             "seconds": state["seconds"], "history": state["history"],
             "generator": gen.state_dict(), "discriminator": disc.state_dict(),
             "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...errors import DataError
+from ..errors import DataError
 
 #: torchvision's VGG19 "E" configuration: channel widths, "M" = 2×2 max-pooling.
 VGG19_LAYOUT = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",

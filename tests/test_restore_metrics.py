@@ -6,8 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from microexp.augment.superres import (degrade, image_quality, mse, psnr, psnr_from_mse, ssim,
-                                       summarise_quality, upscale_bicubic)
+from microexp.restore import degrade, image_quality, mse, psnr, psnr_from_mse, ssim, summarise_quality, upscale_bicubic
 
 
 def test_psnr_of_known_mse():

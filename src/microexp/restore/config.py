@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ...errors import ConfigError, DataError
+from ..errors import ConfigError, DataError
 
 GENERATORS = ("rrdbnet", "srresnet")
 

@@ -129,3 +129,12 @@ def test_nested_model_under_the_outer_protocol(composite_fixture, tmp_path):
     assert cfg.resolved().input_kind == "flow"
     res = evaluate(table, cfg, tmp_path / "run", jobs=1, progress=False)
     assert res.metrics["full"]["uf1"] > 0.9
+
+
+def test_a_configs_trainer_reaches_a_nested_deep_base():
+    from microexp.recognisers import create_estimator
+
+    est = create_estimator("nested", num_classes=3, trainer={"epochs": 2},
+                           base="ststnet", grid={"trainer.lr": [0.001, 0.01]})
+    assert est.trainer == {"epochs": 2}
+    assert create_estimator("svm", num_classes=3, trainer={"epochs": 2}).C == 1.0  # no trainer for a plain SVM

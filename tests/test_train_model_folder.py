@@ -5,8 +5,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import write_composite_fixture
+
 from microexp.datasets import load_dataset
 from microexp.errors import ConfigError, DataError
 from microexp.pipeline.train import MODEL_CARD, load_trained, train_model
@@ -33,7 +33,9 @@ def test_svm_folder_round_trip_gives_identical_predictions(composite, svm_folder
     assert card["input_encoding"]["channels"] == ["u", "v", "strain"]
     data = card["training_data"]
     assert data["samples"] == 36 and data["subjects"] == 6 and set(data["per_database"]) == {"casme2", "samm", "smic"}
-    assert card["estimator"]["format"] == "pickle" and (svm_folder / "estimator.pkl").is_file()
+    assert card["estimator"]["format"] == "json_npz"
+    assert sorted(p.name for p in svm_folder.glob("estimator.*")) == ["estimator.json", "estimator.npz"]
+    assert card["estimator"]["n_classes"] == 3 and card["estimator"]["input"] == {"n_features": 3 * 28 * 28}
     # the LOSO run came first, fold per subject, and its scores are in the card
     assert card["loso"]["folds"] == 6 and (svm_folder / "loso" / "metrics.json").is_file()
     assert card["loso"]["full"]["uf1"] > 0.8  # the fixture's classes are separable
@@ -78,10 +80,10 @@ def test_model_folder_errors(svm_folder, tmp_path, composite):
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / MODEL_CARD).write_text((svm_folder / MODEL_CARD).read_text())
-    with pytest.raises(DataError, match="estimator.pkl is missing"):
+    with pytest.raises(DataError, match="estimator.json is missing"):
         load_trained(broken)
-    (broken / "estimator.pkl").write_bytes(b"not the saved model")
-    with pytest.raises(DataError, match="checksum"):
+    (broken / "estimator.json").write_bytes(b"not the saved model")
+    with pytest.raises(DataError, match="estimator.json: model file does not match its checksum"):
         load_trained(broken)
     (broken / MODEL_CARD).write_text("{not json")
     with pytest.raises(DataError, match="not valid JSON"):

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 def analyse_command(
     source: Path = typer.Argument(..., help="A video file (mp4, avi …) or a folder of frames of one person."),
-    model: Path = typer.Option(..., help="Model folder written by `microexp train` (trusted source only)."),
+    model: Path = typer.Option(..., help="Model folder written by `microexp train` (checked on load: it cannot run code)."),
     out: Path = typer.Option(..., help="Report folder to write (index.html, report.json, pictures)."),
     onset: Optional[int] = typer.Option(None, help="Onset frame number (default: the first frame)."),
     apex: Optional[int] = typer.Option(None, help="Apex frame number (default: spotted from the motion)."),

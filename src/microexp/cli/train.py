@@ -27,7 +27,7 @@ def train_command(
 ) -> None:
     """Fit a recogniser on ALL samples of a database (no test split: this is the deployable model) and
     write a model folder for `microexp analyse`. Its accuracy on new subjects is estimated only by
-    --evaluate-loso. Model folders of non-deep models hold a pickle: use only folders you trust."""
+    --evaluate-loso."""
     from ..pipeline.train import train_model
 
     train_model(dataset=dataset, root=root, out=out, model=model, config=config, seed=seed, fast=fast,

@@ -9,6 +9,7 @@ recognisers of this package (ensembles, ``nested``, ``svm_tuned``) are built as 
 from __future__ import annotations
 
 import importlib
+import inspect
 
 from ..models import registry as _registry
 from ..models.registry import ModelSpec
@@ -68,6 +69,8 @@ def create_estimator(name: str, *, num_classes: int, seed: int = 0, trainer: dic
     """An object with ``fit(X, y, groups)`` / ``predict(X)`` for the evaluation protocols."""
     spec = get_spec(name)
     if spec.family == "sklearn":
+        if trainer and "trainer" in inspect.signature(spec.constructor).parameters:
+            model_kwargs = {**model_kwargs, "trainer": {**trainer, **(model_kwargs.get("trainer") or {})}}
         return create_model(spec.name, seed=seed, **model_kwargs)
     from ..training.classifier import TorchClassifier
 

@@ -3,9 +3,11 @@ writes it and ``microexp analyse`` reads it.
 
 ``MODEL_DIR`` layout::
 
-    estimator.npz | estimator.pt   the fitted estimator (arrays + JSON / tensors only; see persistence)
+    estimator.pt                   deep models: tensors only (see persistence)
+    estimator.json + .npz          other models: a JSON tree of allowed classes + numeric arrays
     model.json                     the model card: model, kwargs, trainer, classes, input encoding,
-                                   training data summary, LOSO scores (when run), microexp version
+                                   training data summary, LOSO scores (when run), microexp version,
+                                   the estimator's files with their SHA-256 checksums
     loso/                          the leave-one-subject-out run of the same configuration, when run
 """
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from .persistence import MODEL_CARD, fitted_class_count, fitted_input, load_estimator
 
-MODEL_CARD = "model.json"
-#: Version of the model folder layout; bumped when model.json changes incompatibly.
-MODEL_FORMAT_VERSION = 1
+#: Version of the model folder layout; bumped when model.json changes incompatibly
+#: (2: non-deep estimators as estimator.json + estimator.npz, every file with its checksum).
+MODEL_FORMAT_VERSION = 2
 #: Keys every model.json must have for :func:`load_trained`.
 REQUIRED_CARD_KEYS = ("format_version", "model", "input_kind", "classes", "input_encoding", "estimator")
 
@@ -87,10 +90,61 @@ def read_model_card(model_dir: str | Path) -> dict:
     return card
 
 
+def _card_input_shapes(card: dict) -> list[tuple[str, tuple[int, ...]]]:
+    """The input shapes the card states: ``training_data.input_shape`` and the encoding's
+    (channels, size, size)."""
+    shapes = []
+    data = card.get("training_data")
+    shape = data.get("input_shape") if isinstance(data, dict) else None
+    if shape is not None:
+        shapes.append(("training_data.input_shape", tuple(int(v) for v in shape)))
+    enc = card["input_encoding"]
+    if isinstance(enc, dict) and enc.get("size") is not None:
+        size = int(enc["size"])
+        channels = enc.get("channels")
+        shapes.append(("input_encoding.size/channels",
+                       (len(channels), size, size) if isinstance(channels, list) else (size, size)))
+    return shapes
+
+
+def check_card_against_estimator(card: dict, estimator, path: str | Path) -> None:
+    """Refuse a card that disagrees with its estimator: the number of class names against the
+    classes the estimator's outputs index, and the stated input shape against the one it was
+    fitted on (also as recorded when it was saved). Raises :class:`DataError` naming ``path``."""
+
+    classes = card["classes"]
+    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+        raise DataError(f"classes must be a list of class names, got {classes!r}", path)
+    n_classes = fitted_class_count(estimator)
+    if n_classes is not None and n_classes != len(classes):
+        raise DataError(f"classes lists {len(classes)} names {classes} but the estimator predicts "
+                        f"{n_classes} classes", path)
+    fitted = fitted_input(estimator)
+    record = card["estimator"]
+    for key in ("n_classes", "input"):
+        saved = record.get(key)
+        now = n_classes if key == "n_classes" else fitted
+        if saved is not None and saved != now:
+            raise DataError(f"estimator.{key} says {saved!r} but the saved estimator has {now!r}", path)
+    try:
+        shapes = _card_input_shapes(card)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"input shape of the card is not a list of integers ({exc})", path) from exc
+    for where, shape in shapes:
+        if "n_features" in fitted and int(np.prod(shape)) != fitted["n_features"]:
+            raise DataError(f"{where} gives inputs of shape {list(shape)} ({int(np.prod(shape))} values) but the "
+                            f"estimator was fitted on {fitted['n_features']} values per sample", path)
+        if "channels" in fitted and len(shape) == 3 and shape[0] != fitted["channels"]:
+            raise DataError(f"{where} gives inputs of shape {list(shape)} but the estimator was fitted on "
+                            f"{fitted['channels']} channels", path)
+
+
 def load_trained(model_dir: str | Path) -> TrainedModel:
-    """The model folder written by :func:`train_model`, ready to predict."""
-    from .persistence import load_estimator
+    """The model folder written by :func:`train_model`, ready to predict; its card is checked
+    against its estimator (see :func:`check_card_against_estimator`)."""
 
     model_dir = Path(model_dir)
     card = read_model_card(model_dir)
-    return TrainedModel(model_dir, card, load_estimator(model_dir, card["estimator"]))
+    estimator = load_estimator(model_dir, card["estimator"])
+    check_card_against_estimator(card, estimator, model_dir / MODEL_CARD)
+    return TrainedModel(model_dir, card, estimator)

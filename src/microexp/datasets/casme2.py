@@ -14,12 +14,13 @@ standard 5-class subset has 246 (32 happiness, 25 surprise, 63 disgust, 27 repre
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DataError
-from .coding_sheet import (au_string, emotion_of, find_sheet_file, key_frames, read_coding_sheet, resolve_taxonomy,
-                           table_from_records)
+from .coding_sheet import (au_string, cell_text, emotion_of, find_sheet_file, key_frames, read_coding_sheet,
+                           resolve_taxonomy, table_from_records)
 from .frame_folders import explicit_frames_folder
 from .samples import SampleTable
 
@@ -29,11 +30,11 @@ FRAME_FOLDERS = ("CASME2_RAW_selected", "Cropped", "CASME2_RAW", "CASME2_Cropped
 
 
 def subject_folder(value: object) -> str:
-    """``'01'``, ``1`` or ``'sub01'`` → ``'sub01'``."""
+    """``'01'``, ``1``, ``1.0`` or ``'sub01'`` → ``'sub01'`` (other text is kept: ``'subXY'``)."""
     text = str(value).strip()
     if text.lower().startswith("sub"):
         text = text[3:]
-    return f"sub{int(float(text)):02d}" if text.replace(".", "", 1).isdigit() else f"sub{text}"
+    return f"sub{int(float(text)):02d}" if re.fullmatch(r"[0-9]+(\.0*)?", text) else f"sub{text}"
 
 
 def _frames_root(root: Path, frames: str | None) -> Path:
@@ -70,9 +71,9 @@ def load_casme2(root: str | Path, *, taxonomy: str | Sequence[str] = "casme2_5",
         line = int(r["sheet_row"])
         onset, apex, offset, apex_source = key_frames(r["OnsetFrame"], r["ApexFrame"], r["OffsetFrame"], sheet_path,
                                                       line, COLUMNS[2:5])
-        if r["Subject"] is None or str(r["Subject"]).strip() in ("", "nan") or not str(r["Filename"]).strip():
+        if not cell_text(r["Subject"]) or not cell_text(r["Filename"]):
             raise DataError("Subject or Filename is empty", sheet_path, line)
-        sub, clip = subject_folder(r["Subject"]), str(r["Filename"]).strip()
+        sub, clip = subject_folder(cell_text(r["Subject"])), cell_text(r["Filename"])
         records.append({
             "dataset": "casme2", "subject": f"casme2/{sub}", "clip": clip,
             "onset": onset, "apex": apex, "offset": offset, "apex_source": apex_source,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..labels import CASME3_7CLASS
-from .coding_sheet import (au_string, emotion_of, find_sheet_file, key_frames, read_coding_sheet, resolve_taxonomy,
-                           table_from_records)
+from .coding_sheet import (au_string, cell_text, emotion_of, find_sheet_file, key_frames, read_coding_sheet,
+                           resolve_taxonomy, table_from_records)
 from .frame_folders import explicit_frames_folder
 from .samples import SampleTable
 
@@ -30,6 +30,12 @@ COLUMNS = ("Subject", "Filename", "Onset", "Apex", "Offset", "AU", "Objective cl
 #: CAS(ME)^3's seven emotion classes (Li et al. 2022, Table 3), in canonical names.
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7"}
 _FRAME_ROOTS = ("", "part_A", "part_A/data/part_A", "data/part_A")
+
+
+def _objective_class(value: object) -> str | None:
+    """``'II'`` (as the sheet codes it) or ``2`` → ``'2'``; anything else → ``None``."""
+    text = cell_text(value).upper().removesuffix(".0")
+    return _ROMAN.get(text, text if text in _ROMAN.values() else None)
 
 
 def _frames_root(root: Path, frames: str | None) -> Path:
@@ -64,14 +70,14 @@ def load_casme3(root: str | Path, *, taxonomy: str | Sequence[str] = CASME3_7CLA
         line = int(r["sheet_row"])
         onset, apex, offset, apex_source = key_frames(r["Onset"], r["Apex"], r["Offset"], sheet_path, line,
                                                       COLUMNS[2:5])
-        sub, name = str(r["Subject"]).strip(), str(r["Filename"]).strip().lower()
-        if not sub or sub == "nan" or not name or name == "nan":
+        sub, name = cell_text(r["Subject"]), cell_text(r["Filename"]).lower()
+        if not sub or not name:
             raise DataError("Subject or Filename is empty", sheet_path, line)
         records.append({
             "dataset": "casme3", "subject": f"casme3/{sub}", "clip": f"{name}_{onset}", "recording": name,
             "onset": onset, "apex": apex, "offset": offset, "apex_source": apex_source,
             "emotion": emotion_of(r["emotion"], sheet_path, line), "au": au_string(r["AU"]),
-            "objective_class": _ROMAN.get(str(r["Objective class"]).strip().upper()), "sheet_row": line,
+            "objective_class": _objective_class(r["Objective class"]), "sheet_row": line,
             "frames_dir": "" if frames_root is None else str(_clip_folder(frames_root, sub, name)),
         })
     return table_from_records(records, taxonomy, "casme3", sheet_path, with_frames=frames_root is not None,

@@ -9,11 +9,13 @@ applied to every sheet are:
 * fully empty rows are skipped;
 * a frame number is an integer (``46``, ``46.0``, ``'46'``); ``'/'``, ``'-'``, empty and
   ``None`` mean "not coded" and become missing; anything else is a :class:`DataError`;
+* a clip (subject and clip id) appears once; a second row for it is a :class:`DataError`;
 * row numbers in errors are the sheet's own (header row = the row Excel shows).
 """
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,16 +58,26 @@ def read_coding_sheet(path: str | Path, sheet: str | int, required: Sequence[str
             sheet = names[sheet]
         if sheet not in names:
             raise DataError(f"workbook has no sheet {sheet!r}; sheets: {names}", path)
-        raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+        try:
+            raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+        except Exception as exc:  # a damaged sheet inside a readable zip: XML, zlib, openpyxl errors
+            raise DataError(f"cannot read sheet {sheet!r} ({type(exc).__name__}: {exc})", path) from exc
     wanted = {_key(c): c for c in required}
+    closest, closest_found = 0, {}
     for header_idx in range(min(HEADER_SEARCH_ROWS, len(raw))):
         found = {_key(v): j for j, v in enumerate(raw.iloc[header_idx]) if pd.notna(v)}
         if all(k in found for k in wanted):
             break
+        if sum(k in found for k in wanted) > sum(k in closest_found for k in wanted):
+            closest, closest_found = header_idx, found
     else:
-        first = [str(v) for v in raw.iloc[0]] if len(raw) else []
+        if not len(raw):
+            raise DataError(f"sheet {sheet!r} is empty; expected a header row with columns {list(required)}", path)
+        lacks = [c for k, c in wanted.items() if k not in closest_found]
+        has = [str(v) for v in raw.iloc[closest] if pd.notna(v)]
         raise DataError(f"sheet {sheet!r} has no header row with columns {list(required)} in its first "
-                        f"{HEADER_SEARCH_ROWS} rows (first row: {first})", path)
+                        f"{HEADER_SEARCH_ROWS} rows: the closest, row {closest + 1}, lacks {lacks} (it has {has}; "
+                        "names are compared ignoring case, spaces and underscores)", path)
     body = raw.iloc[header_idx + 1:, [found[k] for k in wanted]]
     body.columns = list(wanted.values())
     body.insert(0, "sheet_row", body.index + 1)  # 0-based frame index → Excel's 1-based row
@@ -83,7 +95,7 @@ def frame_number(value: object, path: str | Path, row: int, column: str, *, requ
         number = float(str(value).strip())
     except ValueError:
         raise DataError(f"column {column!r}: {value!r} is not a frame number", path, row) from None
-    if number != int(number) or number < 0:
+    if not math.isfinite(number) or number != int(number) or number < 0:
         raise DataError(f"column {column!r}: {value!r} is not a whole, non-negative frame number", path, row)
     return int(number)
 
@@ -109,6 +121,13 @@ def key_frames(onset: object, apex: object, offset: object, path: str | Path, ro
     if ap < on or (off is not None and off < ap):
         raise DataError(f"frames are out of order: onset {on}, apex {ap}, offset {off}", path, row)
     return on, ap, off, source
+
+
+def cell_text(value: object) -> str:
+    """A cell as stripped text; an empty cell (``None``, NaN, blanks) gives ``''``."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
 
 
 def au_string(value: object) -> str:
@@ -151,26 +170,55 @@ def apply_taxonomy(records: list[dict], taxonomy: str | Sequence[str], dataset: 
     """Table of ``records`` (each with ``emotion`` and maybe ``objective_class``) labelled under
     ``taxonomy``; rows outside it are dropped and counted in ``df.attrs``.
 
-    ``df.attrs``: ``taxonomy``, ``dropped`` (rows left out), ``dropped_by_emotion``, ``source``.
+    ``df.attrs``: ``taxonomy``, ``dropped`` (rows left out), ``dropped_by_emotion``, ``source``,
+    ``dropped_rows`` (one dict per row left out: ``file``, ``row``, ``subject``, ``clip``, ``label``
+    (the sheet's emotion), ``reason``), so that whoever uses the table can say what it left out.
     """
     name, classes = resolve_taxonomy(taxonomy)
     if name == "samm_objective" and records and all(r.get("objective_class") is None for r in records):
         raise ConfigError(f"taxonomy 'samm_objective' needs objective classes, which {dataset} does not code")
-    kept, dropped = [], {}
+    _check_unique_clips(records, sheet_path)
+    kept, dropped, dropped_rows = [], {}, []
     for r in records:
         label = class_of(r["emotion"], name, classes, r.get("objective_class"))
         if label is None:
             dropped[r["emotion"]] = dropped.get(r["emotion"], 0) + 1
+            dropped_rows.append({"file": str(sheet_path), "row": r.get("sheet_row"), "subject": r.get("subject", ""),
+                                 "clip": r.get("clip", ""), "label": r["emotion"],
+                                 "reason": _left_out_reason(r, name, classes)})
             continue
         kept.append({**r, "label": label, "y": classes.index(label)})
     df = pd.DataFrame.from_records(kept)
     if df.empty:
         df = pd.DataFrame(columns=["dataset", "subject", "clip", "label", "y", "onset", "apex", "offset"])
     df.attrs.update({"taxonomy": name, "dropped": sum(dropped.values()), "dropped_by_emotion": dropped,
-                     "source": str(sheet_path)})
+                     "dropped_rows": dropped_rows, "source": str(sheet_path)})
     if dropped:
         log.info("%s: %d rows outside taxonomy %s left out (%s)", dataset, sum(dropped.values()), name, dropped)
     return df, classes
+
+
+def _check_unique_clips(records: list[dict], sheet_path: str | Path) -> None:
+    """Two rows (or folders) for one clip would write one clip's outputs twice: name both."""
+    first: dict[tuple, dict] = {}
+    for r in records:
+        key = (r.get("subject"), r.get("clip"))
+        if key in first:
+            a, b = first[key], r
+            if a.get("sheet_row") is not None and b.get("sheet_row") is not None:
+                where = f"in the sheet (rows {a['sheet_row']} and {b['sheet_row']})"
+            else:
+                where = f"(folders {a.get('frames_dir') or '?'} and {b.get('frames_dir') or '?'})"
+            raise DataError(f"clip {key[0]}/{key[1]} appears twice {where}", sheet_path, b.get("sheet_row"))
+        first[key] = r
+
+
+def _left_out_reason(record: dict, taxonomy: str, classes: tuple[str, ...]) -> str:
+    if taxonomy == "megc3":
+        return f"emotion {record['emotion']!r} has no MEGC2019 class (negative, positive, surprise)"
+    if taxonomy == "samm_objective":
+        return f"objective class {record.get('objective_class')!r} is not one of {list(classes)}"
+    return f"emotion {record['emotion']!r} is not a class of taxonomy {taxonomy} {list(classes)}"
 
 
 def table_from_records(records: list[dict], taxonomy: str | Sequence[str], dataset: str, sheet_path: str | Path,
@@ -220,6 +268,6 @@ def find_sheet_file(root: Path, patterns: Sequence[str], what: str) -> Path:
 
 
 __all__ = [
-    "HEADER_SEARCH_ROWS", "read_coding_sheet", "frame_number", "key_frames", "au_string", "resolve_taxonomy",
-    "class_of", "apply_taxonomy", "table_from_records", "emotion_of", "find_sheet_file",
+    "HEADER_SEARCH_ROWS", "read_coding_sheet", "frame_number", "key_frames", "cell_text", "au_string",
+    "resolve_taxonomy", "class_of", "apply_taxonomy", "table_from_records", "emotion_of", "find_sheet_file",
 ]

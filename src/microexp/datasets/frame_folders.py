@@ -37,7 +37,10 @@ def index_frames(folder: str | Path) -> dict[int, Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError("frame folder is missing", folder)
-    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    try:
+        images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    except OSError as exc:
+        raise DataError(f"cannot list frame folder ({exc.strerror or exc})", folder) from exc
     numbers = [frame_number_of(p) for p in images]
     if None in numbers or len(set(numbers)) != len(numbers):
         return dict(enumerate(images))

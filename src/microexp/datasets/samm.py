@@ -12,35 +12,32 @@ The header row is found wherever it is in the first rows (some copies carry a ti
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DataError
-from .coding_sheet import (au_string, emotion_of, find_sheet_file, key_frames, read_coding_sheet, resolve_taxonomy,
-                           table_from_records)
+from .coding_sheet import (au_string, cell_text, emotion_of, find_sheet_file, key_frames, read_coding_sheet,
+                           resolve_taxonomy, table_from_records)
 from .frame_folders import explicit_frames_folder
 from .samples import SampleTable
 
 SHEET_NAME = "MICRO_ONLY"
 COLUMNS = ("Subject", "Filename", "Onset Frame", "Apex Frame", "Offset Frame", "Action Units",
            "Estimated Emotion", "Objective Classes")
+#: A cell that holds a whole number (``6``, ``'006'``, ``6.0``); anything else is kept as text.
+_WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
 
 
 def subject_code(value: object) -> str:
-    """``6``, ``'6'``, ``6.0`` or ``'006'`` → ``'006'``."""
-    text = str(value).strip()
-    try:
-        return f"{int(float(text)):03d}"
-    except ValueError:
-        return text
+    """``6``, ``'6'``, ``6.0`` or ``'006'`` → ``'006'`` (other text is kept as it is)."""
+    text = cell_text(value)
+    return f"{int(float(text)):03d}" if _WHOLE_NUMBER.fullmatch(text) else text
 
 
 def _objective(value: object) -> str | None:
-    text = str(value).strip()
-    try:
-        return str(int(float(text)))
-    except ValueError:
-        return None
+    text = cell_text(value)
+    return str(int(float(text))) if _WHOLE_NUMBER.fullmatch(text) else None
 
 
 def _frames_root(root: Path, frames: str | None) -> Path:
@@ -69,9 +66,9 @@ def load_samm(root: str | Path, *, taxonomy: str | Sequence[str] = "samm_emotion
         line = int(r["sheet_row"])
         onset, apex, offset, apex_source = key_frames(r["Onset Frame"], r["Apex Frame"], r["Offset Frame"],
                                                       sheet_path, line, COLUMNS[2:5])
-        if not str(r["Filename"]).strip() or str(r["Filename"]) == "nan":
-            raise DataError("Filename is empty", sheet_path, line)
-        sub, clip = subject_code(r["Subject"]), str(r["Filename"]).strip()
+        if not cell_text(r["Subject"]) or not cell_text(r["Filename"]):
+            raise DataError("Subject or Filename is empty", sheet_path, line)
+        sub, clip = subject_code(r["Subject"]), cell_text(r["Filename"])
         records.append({
             "dataset": "samm", "subject": f"samm/{sub}", "clip": clip,
             "onset": onset, "apex": apex, "offset": offset, "apex_source": apex_source,

@@ -14,10 +14,13 @@ offset     offset frame number (nullable)
 ========== ==================================================================
 
 Arrays are not loaded until asked for: ``table.arrays("flow")`` calls the loader registered
-for ``"flow"`` on every row and caches the stacked result.
+for ``"flow"`` on every row and caches the stacked result. ``sources`` names, per kind, the
+column holding the file each row's array is read from, so that an error (e.g. one image of
+another size than the rest) names that file and the row (``csv_row`` or ``sheet_row``).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,6 +30,8 @@ import pandas as pd
 from ..errors import DataError
 
 REQUIRED_COLUMNS = ("dataset", "subject", "clip", "label", "y", "onset", "apex", "offset")
+#: Columns that hold a row's number in the file it was read from (first present wins).
+ROW_NUMBER_COLUMNS = ("csv_row", "sheet_row")
 
 RowLoader = Callable[[pd.Series, int], np.ndarray]
 
@@ -39,6 +44,7 @@ class SampleTable:
     classes: tuple[str, ...]
     loaders: dict[str, RowLoader] = field(default_factory=dict)
     name: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -76,15 +82,35 @@ class SampleTable:
             raise DataError(f"table {self.name!r} has no {kind!r} data; it has {self.kinds}")
         if kind not in self._cache:
             loader = self.loaders[kind]
-            self._cache[kind] = np.stack([loader(row, i) for i, row in self.df.iterrows()])
+            items = [np.asarray(loader(row, i)) for i, row in self.df.iterrows()]
+            if not items:
+                raise DataError(f"table {self.name!r} has no rows to load {kind!r} data of")
+            self._check_same_shape(kind, items)
+            self._cache[kind] = np.stack(items)
         return self._cache[kind]
+
+    def _check_same_shape(self, kind: str, items: list[np.ndarray]) -> None:
+        """Arrays of one kind stack only when they share a shape: name the first row whose array
+        differs from the most common shape (e.g. one 32×32 image among 28×28 ones)."""
+        shapes = Counter(a.shape for a in items)
+        if len(shapes) == 1:
+            return
+        expected, n = shapes.most_common(1)[0]
+        i = next(k for k, a in enumerate(items) if a.shape != expected)
+        row = self.df.iloc[i]
+        column = self.sources.get(kind)
+        path = row[column] if column and column in row.index and row[column] else None
+        number = next((int(row[c]) for c in ROW_NUMBER_COLUMNS if c in row.index and pd.notna(row[c])), None)
+        where = "" if path is not None or number is not None else f" (sample {row['subject']}/{row['clip']})"
+        raise DataError(f"{kind} data is {_size(items[i].shape)}, expected {_size(expected)} "
+                        f"like {n} of the {len(items)} samples{where}", path, number)
 
     def subset(self, mask_or_index) -> "SampleTable":
         """Rows selected by a boolean mask or an index array, loaders and cache kept consistent."""
         idx = np.asarray(mask_or_index)
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
-        sub = SampleTable(self.df.iloc[idx].copy(), self.classes, dict(self.loaders), self.name)
+        sub = SampleTable(self.df.iloc[idx].copy(), self.classes, dict(self.loaders), self.name, dict(self.sources))
         sub._cache = {k: v[idx] for k, v in self._cache.items()}
         return sub
 
@@ -98,3 +124,8 @@ class SampleTable:
         t["samples"] = t.sum(axis=1)
         t["subjects"] = self.df.groupby("dataset")["subject"].nunique()
         return t
+
+
+def _size(shape: tuple[int, ...]) -> str:
+    """``(3, 28, 28)`` → ``'3×28×28'``."""
+    return "×".join(str(d) for d in shape) if shape else "a scalar"

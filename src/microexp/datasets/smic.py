@@ -89,6 +89,9 @@ def _read_apex_sheet(path: Path) -> dict[str, dict]:
                             "0 negative, 1 positive, 2 surprise)", path, line)
         onset, apex, offset, _ = key_frames(r["onset_frame"], r["apex_frame"], r["offset_frame"], path, line,
                                             APEX_SHEET_COLUMNS[3:])
+        if clip in out:
+            raise DataError(f"clip {clip} appears twice in the sheet (rows {out[clip]['sheet_row']} and {line})",
+                            path, line)
         out[clip] = {"subject": sub, "emotion": emo, "onset": onset, "apex": apex, "offset": offset,
                      "sheet_row": line}
     return out

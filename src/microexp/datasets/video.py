@@ -8,6 +8,7 @@ the first, middle and last frame.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from pathlib import Path
 
@@ -51,12 +52,28 @@ def extract_frames(video: Path, cache_dir: Path | None = None) -> Path:
                 break
             atomic_write_image(out / f"{n:06d}.png", cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
             n += 1
+        if n == 0:
+            raise DataError("video has no decodable frames", video)
+        atomic_write_text(done, f"{n}\n")
+    except OSError as exc:  # a full disk or a read-only cache folder
+        raise DataError(f"cannot write the frames of {video} to the frame cache ({exc.strerror or exc}); "
+                        "pass cache_dir= or set MICROEXP_CACHE", out) from exc
     finally:
         cap.release()
-    if n == 0:
-        raise DataError("video has no decodable frames", video)
-    atomic_write_text(done, f"{n}\n")
     return out
+
+
+def _frame_argument(value: object, name: str, path: Path) -> int | None:
+    """A key frame given by the caller as a whole, non-negative number (``None``: not given)."""
+    if value is None:
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number != int(number) or number < 0:
+        raise DataError(f"{name} {value!r} is not a frame number (a whole number >= 0)", path)
+    return int(number)
 
 
 def load_video(path: str | Path, onset: int | None = None, apex: int | None = None, offset: int | None = None,
@@ -70,6 +87,8 @@ def load_video(path: str | Path, onset: int | None = None, apex: int | None = No
     path = Path(path)
     if not path.exists():
         raise DataError("video file or frame folder does not exist", path)
+    onset, apex, offset = (_frame_argument(v, n, path) for v, n in ((onset, "onset"), (apex, "apex"),
+                                                                    (offset, "offset")))
     if path.is_dir():
         folder = path
     elif path.suffix.lower() in VIDEO_SUFFIXES:

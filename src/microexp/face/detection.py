@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import FaceNotFoundError
 from .image_input import check_image
+from .landmark_fitting import Box, fit_landmarks, landmarks_plausible
 
 #: Border added on each side before re-running the detector, as a fraction of the image side.
 PAD_FRACTION = 0.25
@@ -36,8 +37,6 @@ FALLBACK_THRESHOLD = -0.6
 MAX_DETECTION_SIDE = 640
 #: Weakest HOG window score (padded image) that still counts as evidence of a tightly cropped face.
 WHOLE_FRAME_MIN_SCORE = -1.2
-
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -137,13 +136,11 @@ def find_face(image: np.ndarray, *, fallback: bool = True) -> FaceDetection:
     """Run the detector cascade on an ``(H, W)`` or ``(H, W, 3)`` uint8 image.
 
     A fallback box is accepted only when the landmarks fitted in it have a face-like layout
-    (:func:`~microexp.face.landmarks.landmarks_plausible`), so a stray low-score window on
+    (:func:`~microexp.face.landmark_fitting.landmarks_plausible`), so a stray low-score window on
     hair or background does not win over the whole-frame box.
     Raises :class:`FaceNotFoundError` when ``fallback`` is False and plain HOG finds nothing, or
     when even the whole-frame pass has no face evidence.
     """
-    from .landmarks import landmarks_68, landmarks_plausible
-
     image = check_image(image)
     shape = image.shape[:2]
     small, factor = _detection_image(image)
@@ -155,7 +152,7 @@ def find_face(image: np.ndarray, *, fallback: bool = True) -> FaceDetection:
         raise FaceNotFoundError("no face found by the HOG frontal face detector")
     for strategy, box, score in _detector_passes(small):
         box = _scale_box(box, 1 / factor)
-        if landmarks_plausible(landmarks_68(image, box), shape):
+        if landmarks_plausible(fit_landmarks(image, box), shape):
             return FaceDetection(box, strategy, score, shape)
     padded, _, _ = _pad(small, PAD_FRACTION)
     _, scores, _ = frontal_face_detector().run(padded, 0, WHOLE_FRAME_MIN_SCORE)

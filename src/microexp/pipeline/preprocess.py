@@ -10,9 +10,11 @@ Output folder ``DIR``::
         datasets/STSNet_whole_norm_u_v_os/<sub>_<clip> .png
         datasets/combined_datasets_whole/<sub>_<clip>.jpg
     samples.csv                         one row per preprocessed clip (preprocessed_table reads it)
-    preprocess.json                     parameters and classes of the last run
+    preprocess.json                     parameters, classes and skipped-row counts of the last run
     errors.csv                          clip, file, error: every clip that failed in the last run
-    summary.json                        done, cached, failed (and total, elapsed seconds)
+    skipped.csv                         file, row, subject, clip, label, reason: the sheet rows the
+                                        taxonomy left out (e.g. CASME II's fear clips under casme2_5)
+    summary.json                        done, cached, failed, skipped (and total, elapsed seconds)
 
 A clip's cache key hashes its frame files (path, size, modification time), its key frames and
 the parameters; a clip whose record holds the same key is not computed again.
@@ -46,6 +48,9 @@ log = logging.getLogger(__name__)
 #: Bump when the arrays written for a clip change meaning, so old caches are recomputed.
 CACHE_VERSION = 1
 ERROR_COLUMNS = ("clip", "file", "error")
+SKIPPED_COLUMNS = ("file", "row", "subject", "clip", "label", "reason")
+#: Left-out sheet rows named one by one in the log; the rest are counted (all are in skipped.csv).
+SKIPPED_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -69,13 +74,16 @@ class PreprocessSummary:
     done: int = 0
     cached: int = 0
     failed: int = 0
+    skipped: int = 0
     elapsed_s: float = 0.0
     errors: list[dict] = field(default_factory=list)
+    skipped_rows: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         d = asdict(self)
         d["out_dir"] = str(self.out_dir)
         d.pop("errors")
+        d.pop("skipped_rows")
         return d
 
 
@@ -197,6 +205,8 @@ def preprocess_dataset(table: SampleTable, out_dir: str | Path, *, features: str
     """Preprocess every clip of ``table`` into ``out_dir`` (layout in the module docstring).
 
     ``jobs`` worker processes share the clips; failures go to ``errors.csv`` and the summary.
+    Sheet rows the loader left out (a label outside the taxonomy) are logged as warnings, listed
+    in ``skipped.csv`` and counted in ``summary.json`` and ``preprocess.json``.
     """
     from tqdm.auto import tqdm
 
@@ -204,7 +214,10 @@ def preprocess_dataset(table: SampleTable, out_dir: str | Path, *, features: str
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tasks = clip_tasks(table)
-    summary = PreprocessSummary(out_dir, total=len(tasks))
+    skipped_rows = [dict(r) for r in table.df.attrs.get("dropped_rows", [])]
+    summary = PreprocessSummary(out_dir, total=len(tasks), skipped=len(skipped_rows), skipped_rows=skipped_rows)
+    _write_csv(out_dir / "skipped.csv", SKIPPED_COLUMNS, skipped_rows)
+    _report_skipped(skipped_rows, out_dir / "skipped.csv")
     results: dict[str, tuple[dict, dict]] = {}
     start = time.perf_counter()
     bar = tqdm(total=len(tasks), desc=f"preprocess {table.name or ''}".strip(), unit="clip", disable=not progress)
@@ -238,22 +251,45 @@ def preprocess_dataset(table: SampleTable, out_dir: str | Path, *, features: str
         bar.close()
     summary.elapsed_s = round(time.perf_counter() - start, 3)
     ordered = [results[t["name"]] for t in tasks if t["name"] in results]
-    _write_indexes(out_dir, params, table, ordered)
-    _write_errors(out_dir / "errors.csv", summary.errors)
+    _write_indexes(out_dir, params, table, ordered, skipped_rows)
+    _write_csv(out_dir / "errors.csv", ERROR_COLUMNS, summary.errors)
     atomic_write_json(out_dir / "summary.json", summary.as_dict())
     return summary
 
 
-def _write_errors(path: Path, errors: list[dict]) -> None:
+def _write_csv(path: Path, columns: Sequence[str], rows: list[dict]) -> None:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=ERROR_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    for e in errors:
-        writer.writerow({k: e.get(k, "") for k in ERROR_COLUMNS})
+    for e in rows:
+        writer.writerow({k: "" if e.get(k) is None else e.get(k) for k in columns})
     atomic_write_text(path, buf.getvalue())
 
 
-def _write_indexes(out_dir: Path, params: PreprocessParams, table: SampleTable, ordered: list[tuple[dict, dict]]) -> None:
+def _count_by_label(rows: Sequence[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["label"]] = counts.get(r["label"], 0) + 1
+    return counts
+
+
+def _report_skipped(rows: list[dict], listing: Path) -> None:
+    """Say which sheet rows the table left out and why, so that a clip count lower than the
+    sheet's row count is explained (the full list goes to ``listing``)."""
+    if not rows:
+        return
+    counts = ", ".join(f"{n} {label}" for label, n in _count_by_label(rows).items())
+    log.warning("%d sheet row%s left out, not preprocessed (%s); listed in %s", len(rows),
+                "" if len(rows) == 1 else "s", counts, listing)
+    for r in rows[:SKIPPED_SHOWN]:
+        where = r["file"] if r.get("row") is None else f"{r['file']}, row {r['row']}"
+        log.warning("  %s: %s left out: %s", where, r.get("clip") or "clip", r["reason"])
+    if len(rows) > SKIPPED_SHOWN:
+        log.warning("  … %d more in %s", len(rows) - SKIPPED_SHOWN, listing)
+
+
+def _write_indexes(out_dir: Path, params: PreprocessParams, table: SampleTable, ordered: list[tuple[dict, dict]],
+                   skipped_rows: Sequence[dict] = ()) -> None:
     """``samples.csv`` (this run's clips, plus earlier runs' clips of other databases made with
     the same parameters and classes), ``preprocess.json`` and the composite CSV."""
     rows = [{"dataset": t["dataset"], "subject": t["subject"], "clip": t["clip"], "label": t["label"], "y": t["y"],
@@ -263,7 +299,8 @@ def _write_indexes(out_dir: Path, params: PreprocessParams, table: SampleTable, 
     new = pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS))
     meta_path, samples_path = out_dir / "preprocess.json", out_dir / "samples.csv"
     meta = json.loads(json.dumps({"params": asdict(params), "classes": list(table.classes),
-                                  "taxonomy": table.df.attrs.get("taxonomy", "")}))  # tuples → lists, as read back
+                                  "taxonomy": table.df.attrs.get("taxonomy", ""),  # tuples → lists, as read back
+                                  "skipped": len(skipped_rows), "skipped_by_label": _count_by_label(skipped_rows)}))
     if samples_path.is_file() and meta_path.is_file():
         old_meta = json.loads(meta_path.read_text())
         if {k: old_meta.get(k) for k in ("params", "classes")} == {k: meta[k] for k in ("params", "classes")}:

@@ -120,13 +120,14 @@ def array_digest(array) -> str:
 def table_digest(table, kind: str, cache: dict | None = None) -> str:
     """Content digest of the data a sample table feeds a model as ``kind``.
 
-    A loader that reads one file per sample names it in the column ``file_<kind>`` (and its sheets
-    in ``df.attrs["source_files"]``): those files are hashed (with ``cache``, so a resume re-reads
-    only files whose size or modification time changed). Otherwise the arrays themselves are.
+    A loader that reads one file per sample names, in ``table.sources[kind]``, the column holding
+    it (its sheets may be listed in ``df.attrs["source_files"]``): those files are hashed (with
+    ``cache``, so a resume re-reads only files whose size or modification time changed).
+    Otherwise the arrays themselves are.
     """
     df = table.df
-    column = f"file_{kind}"
-    if column in df.columns:
+    column = (getattr(table, "sources", None) or {}).get(kind)
+    if column and column in df.columns and df[column].astype(bool).all():
         files = [Path(p) for p in df[column].tolist()] + [Path(p) for p in df.attrs.get("source_files", [])]
         common = Path(os.path.commonpath([str(p.resolve()) for p in files])) if files else None
         if common is not None and common.is_file():

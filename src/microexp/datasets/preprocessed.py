@@ -53,7 +53,8 @@ def load_preprocessed(out_dir: str | Path) -> SampleTable:
     for kind in ("ars", "rrs", "lbptop"):
         if kind in features:
             loaders[kind] = _npz_loader(kind)
-    table = SampleTable(df, classes, loaders, name="preprocessed")
+    # every array of a clip comes from its .npz: the file a run's fingerprint hashes
+    table = SampleTable(df, classes, loaders, name="preprocessed", sources={kind: "npz_path" for kind in loaders})
     table.df.attrs.update({"taxonomy": meta.get("taxonomy", ""), "params": meta["params"]})
     return table
 

@@ -117,7 +117,10 @@ def test_cache_keys_follow_inputs_and_parameters(fake_db):
     frame = Path(table.df.loc[0, "frame_paths"][0])
     os.utime(frame, ns=(frame.stat().st_atime_ns, frame.stat().st_mtime_ns + 10**9))
     touched = pp.preprocess_dataset(table, out, features="flow", size=16, progress=False)
-    assert (touched.done, touched.cached) == (1, 1)
+    assert (touched.done, touched.cached) == (0, 2)  # same content: still the same clip
+    frame.write_bytes(frame.read_bytes() + b"\0")  # other bytes under the same name
+    changed = pp.preprocess_dataset(table, out, features="flow", size=16, progress=False)
+    assert (changed.done, changed.cached) == (1, 1)
     other = pp.preprocess_dataset(table, out, features="flow", size=16, method="farneback", progress=False)
     assert (other.done, other.cached) == (2, 0)
     (out / "composite" / "datasets" / "STSNet_whole_norm_u_v_os" / "sub01_EP02_01f .png").unlink()
@@ -187,3 +190,19 @@ def test_clip_without_a_face_is_reported_and_skipped(tmp_path):
     errors = list(csv.DictReader((tmp_path / "out" / "errors.csv").open()))
     assert errors[0]["clip"] == "casme2/sub01/EP02_01f"
     assert "no face found" in errors[0]["error"]
+
+
+def test_cache_key_follows_frame_content_not_just_its_name(tmp_path):
+    """A frame rewritten with other pixels (same name) changes the clip's key: no stale reuse."""
+    from microexp.io import atomic_write_image
+    from microexp.pipeline.preprocess import PreprocessParams, cache_key
+
+    frames = [tmp_path / f"img{i}.png" for i in range(3)]
+    for i, p in enumerate(frames):
+        atomic_write_image(p, np.full((8, 8), 10 * i, np.uint8))
+    task = {"frame_paths": [str(p) for p in frames], "onset": 1, "apex": 2, "offset": 3}
+    params = PreprocessParams(("flow",), 128, "tvl1")
+    key = cache_key(task, params)
+    assert cache_key(task, params) == key
+    atomic_write_image(frames[1], np.full((8, 8), 99, np.uint8))
+    assert cache_key(task, params) != key

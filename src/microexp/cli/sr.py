@@ -10,20 +10,13 @@ sr_app = typer.Typer(no_args_is_help=True, help="Super-resolution of low-resolut
 
 
 def _load_config(config: Optional[Path], overrides: dict):
-    from ..errors import ConfigError
     from ..restore import SRConfig
 
-    data = {}
-    if config is not None:
-        import yaml
+    from ..config import read_yaml
 
-        if not config.is_file():
-            raise ConfigError(f"{config}: configuration file is missing")
-        data = yaml.safe_load(config.read_text()) or {}
-        if not isinstance(data, dict):
-            raise ConfigError(f"{config}: expected a mapping of settings")
+    data = read_yaml(config) if config is not None else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return SRConfig.from_dict(data)
+    return SRConfig.from_dict(data, source=config or "the command line")
 
 
 def _hr_faces(folder: Path):

@@ -39,6 +39,7 @@ import pandas as pd
 from ..datasets.preprocessed import SAMPLE_COLUMNS, load_preprocessed
 from ..datasets.samples import SampleTable
 from ..errors import ConfigError, DataError, MicroexpError
+from ..identity import file_digest, package_version
 from ..io import atomic_write_image, atomic_write_json, atomic_write_npz, atomic_write_text, read_image
 from .clip_features import COMPOSITE_SIZE, FLOW_METHODS, check_features, compute_clip_features, frames_needed
 from .composite_export import composite_paths, write_composite_csv
@@ -137,15 +138,15 @@ def load_for_preprocessing(dataset: str, root: str | Path, *, taxonomy: str | No
 
 
 def cache_key(task: dict, params: PreprocessParams) -> str:
-    """Hash of the clip's frame files (path, size, mtime), key frames and the parameters."""
-    h = hashlib.sha1()
-    h.update(json.dumps([CACHE_VERSION, asdict(params), task["onset"], task["apex"], task["offset"]]).encode())
+    """Hash of the content of the clip's frame files, its key frames, the parameters and the
+    microexp version: a clip is reused only when none of them changed."""
+    h = hashlib.sha256()
+    h.update(json.dumps([CACHE_VERSION, package_version(), asdict(params), task["onset"], task["apex"],
+                         task["offset"]]).encode())
     for p in task["frame_paths"]:
-        try:
-            st = os.stat(p)
-        except OSError:
-            raise DataError("frame file is missing", p) from None
-        h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        if not os.path.isfile(p):
+            raise DataError("frame file is missing", p)
+        h.update(f"{Path(p).name}|{file_digest(p)}\n".encode())
     return h.hexdigest()
 
 

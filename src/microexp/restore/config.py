@@ -1,19 +1,21 @@
 """One configuration of a super-resolution experiment, and the generator it builds."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from ..config import ConfigModel
 from ..errors import ConfigError, DataError
 
 GENERATORS = ("rrdbnet", "srresnet")
 
 
 @dataclass
-class SRConfig:
+class SRConfig(ConfigModel):
     """Architecture and schedule. Defaults are a CPU-sized ESRGAN (paper sizes in comments)."""
 
     arch: str = "rrdbnet"
@@ -45,19 +47,11 @@ class SRConfig:
     iters_per_epoch: int = 250    # a checkpoint and a sample grid every so many iterations
     seed: int = 0
 
-    @classmethod
-    def from_dict(cls, data: dict) -> "SRConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError(f"unknown super-resolution settings: {', '.join(sorted(unknown))}")
-        cfg = cls(**data)
-        if cfg.arch not in GENERATORS:
-            raise ConfigError(f"unknown generator {cfg.arch!r}; known: {', '.join(GENERATORS)}")
-        return cfg
+    KIND: ClassVar[str] = "super-resolution config"
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def validate(self, source: str) -> None:
+        if self.arch not in GENERATORS:
+            raise ConfigError(f"{source}: unknown generator {self.arch!r}; known: {', '.join(GENERATORS)}")
 
 
 def build_generator(cfg: SRConfig) -> nn.Module:

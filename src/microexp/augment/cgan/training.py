@@ -6,12 +6,14 @@ in ``[-1, 1]`` to match the generator's tanh.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from ...errors import DataError
+from ...config import ConfigModel
+from ...errors import ConfigError, DataError
 from .networks import FlowDiscriminator, FlowGenerator
 
 #: Adam learning rate of the GAN (paper 004 §3.4: "learning rate = 0.002").
@@ -23,8 +25,10 @@ DEFAULT_LATENT_DIM = 100
 
 
 @dataclass
-class GANConfig:
+class GANConfig(ConfigModel):
     """Hyper-parameters of one GAN fit; all of them enter the cache key."""
+
+    KIND: ClassVar[str] = "flow-GAN config"
 
     epochs: int = 30
     batch_size: int = 16
@@ -35,7 +39,7 @@ class GANConfig:
     discriminator_width: int = 16
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return self.to_dict()
 
 
 @dataclass
@@ -158,11 +162,11 @@ def load_generator(path) -> FlowGAN:
     if not isinstance(blob, dict) or any(k not in blob for k in needed) or not isinstance(blob["config"], dict):
         raise DataError(f"not a microexp flow-GAN generator (expected the keys {', '.join(needed)})", path)
     try:
-        config = GANConfig(**blob["config"])
+        config = GANConfig.from_dict(blob["config"], source=path)
         gen = FlowGenerator(int(blob["num_classes"]), config.latent_dim, int(blob["image_size"]),
                             int(blob["channels"]), config.generator_width)
         gen.load_state_dict(blob["state_dict"])
-    except (TypeError, ValueError, RuntimeError) as exc:
+    except (TypeError, ValueError, RuntimeError, ConfigError) as exc:
         raise DataError(f"flow-GAN generator does not match its settings ({exc})", path) from exc
     gen.eval()
     return FlowGAN(gen, int(blob["num_classes"]), config, list(blob.get("history", [])))

@@ -208,7 +208,8 @@ def main(argv=None) -> dict:
         f"| {name} | {r['full']['uf1']:.4f} | {r['full']['uar']:.4f} | "
         + " | ".join(f"{r[d]['uf1']:.4f} | {r[d]['uar']:.4f}" for d in databases)
         + f" | {r['cpu_minutes_in_folds']:.1f} |\n" for name, r in results.items())
-    table_md += "\n| paired UF1 difference | point | 95 % interval (subjects resampled) | only first correct | only second correct |\n|---|---|---|---|---|\n"
+    table_md += ("\n| paired UF1 difference | point | 95 % interval (subjects resampled) | only first correct "
+                 "| only second correct |\n|---|---|---|---|---|\n")
     table_md += "".join(f"| {c.replace('_minus_', ' − ')} | {v['uf1_difference']:+.4f} | "
                         f"[{v['ci95'][0]:+.4f}, {v['ci95'][1]:+.4f}] | {v['only_first_correct']} | "
                         f"{v['only_second_correct']} |\n" for c, v in comparisons.items())

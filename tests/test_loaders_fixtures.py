@@ -64,7 +64,7 @@ def make_casme2(root: Path, rows=CASME2_ROWS, folder: str = "CASME2_RAW_selected
                 skip_frames: dict | None = None) -> Path:
     """CASME II layout; ``skip_frames`` {clip: frame number} leaves one frame out on disk."""
     write_xlsx(root / "CASME2-coding-20140508.xlsx", "Sheet1", CASME2_HEADER, rows, extra_sheets=("Sheet2",))
-    for sub, clip, onset, apex, offset, *_ in rows:
+    for sub, clip, onset, _apex, offset, *_ in rows:
         numbers = [n for n in range(onset, offset + 1) if (skip_frames or {}).get(clip) != n]
         write_frames(root / folder / f"sub{sub}" / clip, numbers, "img{n}.jpg", source)
     return root
@@ -72,14 +72,14 @@ def make_casme2(root: Path, rows=CASME2_ROWS, folder: str = "CASME2_RAW_selected
 
 def make_samm(root: Path, rows=SAMM_ROWS, title_rows: int = 1) -> Path:
     write_xlsx(root / "SAMM.xlsx", "MICRO_ONLY", SAMM_HEADER, rows, title_rows=title_rows)
-    for sub, clip, _, onset, apex, offset, *_ in rows:
+    for sub, clip, _, onset, _apex, offset, *_ in rows:
         write_frames(root / sub / clip, range(onset - 2, offset + 3), f"{sub}_{{n:05d}}.jpg")
     return root
 
 
 def make_casme3(root: Path, rows=CASME3_ROWS) -> Path:
     write_xlsx(root / "casme3_table.xlsx", "label", CASME3_HEADER, rows, extra_sheets=("Sheet1",))
-    for sub, name, onset, apex, offset, *_ in rows:
+    for sub, name, _onset, apex, offset, *_ in rows:
         last = int(offset) if int(offset) else int(apex)
         write_frames(root / sub / name.lower() / "color", range(0, last + 3), "{n}.jpg")
     return root

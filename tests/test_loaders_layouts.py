@@ -13,7 +13,7 @@ from microexp.datasets.samm import load_samm
 from microexp.datasets.smic import load_smic
 from microexp.datasets.video import load_video
 from microexp.errors import ConfigError, DataError
-from test_loaders_fixtures import (CASME2_HEADER, CASME2_ROWS, SAMM_ROWS, make_casme2, make_casme3, make_samm,
+from test_loaders_fixtures import (CASME2_HEADER, CASME2_ROWS, make_casme2, make_casme3, make_samm,
                                    make_smic, noise_frame, write_frames, write_xlsx)
 
 

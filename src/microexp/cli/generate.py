@@ -88,7 +88,8 @@ def clips_command(
                                         help="Average the transfer over jittered target sizes (eq. 1)."),
     half_width: int = typer.Option(2, help="Half window of the temporal mean filter (eq. 2)."),
     alpha: float = typer.Option(0.1, help="α of the neutral correction (eq. 3)."),
-    sr_model: Optional[str] = typer.Option(None, help="'bicubic' or a super-resolution model file: generate at 1/4 size, then upscale."),
+    sr_model: Optional[str] = typer.Option(None, help="'bicubic' or a super-resolution model file: generate at 1/4 size, "
+                                                      "then upscale."),
     subject: str = typer.Option("01", help="Subject id of the generated clip."),
     name: str = typer.Option("GEN_01", help="Clip folder name."),
     seed: int = typer.Option(0),
@@ -98,8 +99,8 @@ def clips_command(
 
     import numpy as np
 
-    from ..augment.famgan import (SIZE_DELTAS, GeneratedClip, LandmarkAUEstimator, calibrate_on_rendered_clips, generate_at_reduced_size, transfer_clip,
-                                  write_casme2_clips)
+    from ..augment.famgan import (SIZE_DELTAS, GeneratedClip, LandmarkAUEstimator, calibrate_on_rendered_clips,
+                                  generate_at_reduced_size, transfer_clip, write_casme2_clips)
     from ..augment.famgan.transfer import track_landmarks
     from ..errors import ConfigError, DataError
     from ..io import atomic_write_json, read_image

@@ -127,8 +127,10 @@ def table_digest(table, kind: str, cache: dict | None = None) -> str:
     """
     df = table.df
     column = (getattr(table, "sources", None) or {}).get(kind)
-    if column and column in df.columns and df[column].astype(bool).all():
-        files = [Path(p) for p in df[column].tolist()] + [Path(p) for p in df.attrs.get("source_files", [])]
+    files = [Path(p) for p in df[column].tolist()] if column and column in df.columns else []
+    # a missing file is left to the loader, whose error names the sheet row
+    if files and all(p.is_file() for p in files):
+        files += [Path(p) for p in df.attrs.get("source_files", [])]
         common = Path(os.path.commonpath([str(p.resolve()) for p in files])) if files else None
         if common is not None and common.is_file():
             common = common.parent

@@ -7,31 +7,80 @@ from typing import Optional
 import typer
 
 
+#: A recording no longer than this is analysed as one clip in ``--mode auto``.
+SHORT_CLIP_S = 3.0
+
+
 def register(app: typer.Typer) -> None:
     app.command("analyse")(analyse_command)
 
 
 def analyse_command(
-    source: Path = typer.Argument(..., help="A video file (mp4, avi …) or a folder of frames of one person."),
+    source: str = typer.Argument(..., help="A video file or a folder of frames of one person; or a folder of videos, "
+                                           "or a quoted glob ('videos/*.mp4'), for one report each."),
     model: Path = typer.Option(..., help="Model folder written by `microexp train` (checked on load: it cannot run code)."),
     out: Path = typer.Option(..., help="Report folder to write (index.html, report.json, pictures)."),
-    onset: Optional[int] = typer.Option(None, help="Onset frame number (default: the first frame)."),
-    apex: Optional[int] = typer.Option(None, help="Apex frame number (default: spotted from the motion)."),
-    offset: Optional[int] = typer.Option(None, help="Offset frame number (default: the last frame)."),
-    fps: Optional[float] = typer.Option(None, help="Frame rate (default: the video's; scales the spotting window)."),
+    onset: Optional[int] = typer.Option(None, help="Onset frame number of a clip (default: the first frame)."),
+    apex: Optional[int] = typer.Option(None, help="Apex frame number of a clip (default: spotted from the motion)."),
+    offset: Optional[int] = typer.Option(None, help="Offset frame number of a clip (default: the last frame)."),
+    fps: Optional[float] = typer.Option(None, help="Frame rate (default: the video's; 30 for a frame folder)."),
+    mode: str = typer.Option("auto", help="clip (one expression: one class), recording (spot every expression), or "
+                                          "auto: a clip when --onset/--apex/--offset is given or it lasts at most "
+                                          f"{SHORT_CLIP_S:g} s."),
+    spotter: Optional[Path] = typer.Option(None, help="Learned long-video spotter folder (`microexp spot-long "
+                                                      "--save-spotter`); default: the training-free spotter."),
     whole_frame_face: bool = typer.Option(False, "--whole-frame-face",
                                           help="The frames are tight face crops: take the whole frame as the face "
-                                               "when the detector finds none."),
-    cache_dir: Optional[Path] = typer.Option(None, help="Where a video's frames are extracted (default ~/.cache/microexp)."),
+                                               "when the detector finds none (clip mode)."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Cache of extracted frames and motion features "
+                                                        "(default ~/.cache/microexp)."),
+    backend: str = typer.Option("local", help="Many recordings: local worker processes or ray."),
+    address: Optional[str] = typer.Option(None, help="Ray cluster address to join (default: start a local one)."),
+    jobs: Optional[int] = typer.Option(None, help="Many recordings: how many at once (default: number of cores)."),
 ) -> None:
-    """Find the face, the apex and the onset→apex motion of a clip, predict its MEGC class
-    (negative / positive / surprise) with a trained model, and write an HTML report.
+    """Analyse a clip (face, apex, onset→apex motion, MEGC class) or a whole recording (every micro-
+    and macro-expression spotted, each micro-expression recognised) and write an interactive page.
     Frame numbers: a video's frames count from 0; a folder's come from its file names."""
-    from ..pipeline.analyse import analyse_clip
-
+    from ..errors import ConfigError
     from ..identity import check_output_dir
+    from ..pipeline.analyse_recording import analyse_many, analyse_recording, recording_sources
 
     check_output_dir(out)
-    result = analyse_clip(source, model, out, onset=onset, apex=apex, offset=offset, fps=fps,
-                          whole_frame_face=whole_frame_face, cache_dir=cache_dir, echo=typer.echo)
+    if mode not in ("auto", "clip", "recording"):
+        raise ConfigError(f"unknown --mode {mode!r}; expected auto, clip or recording")
+    sources = recording_sources(source)
+    if len(sources) > 1 or (Path(source).is_dir() and sources[0] != Path(source)):
+        index = analyse_many(sources, model, out, spotter_dir=spotter, fps=fps, cache_dir=cache_dir,
+                             backend=backend, jobs=jobs, address=address, echo=typer.echo)
+        typer.echo(str(index))
+        return
+    src = sources[0]
+    clip = mode == "clip" or (mode == "auto" and (any(v is not None for v in (onset, apex, offset))
+                                                  or _is_short(src, fps)))
+    if clip:
+        from ..pipeline.analyse import analyse_clip
+
+        result = analyse_clip(src, model, out, onset=onset, apex=apex, offset=offset, fps=fps,
+                              whole_frame_face=whole_frame_face, cache_dir=cache_dir, echo=typer.echo)
+    else:
+        result = analyse_recording(src, model, out, spotter_dir=spotter, fps=fps,
+                                   cache_dir=None if cache_dir is None else cache_dir / "features", echo=typer.echo)
     typer.echo(str(result.index_html))
+
+
+def _is_short(source: Path, fps: float | None) -> bool:
+    from ..errors import DataError
+    from ..pipeline.analyse_recording import recording_fps
+
+    if source.is_dir():
+        from ..datasets.frame_folders import index_frames
+
+        return len(index_frames(source)) <= SHORT_CLIP_S * (fps or 30.0)
+    import cv2
+
+    if not source.is_file():
+        raise DataError("recording is missing (expected a video file or a folder of frames)", source)
+    cap = cv2.VideoCapture(str(source))
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if cap.isOpened() else 0
+    cap.release()
+    return n <= SHORT_CLIP_S * recording_fps(source, fps)

@@ -1,0 +1,147 @@
+"""`microexp analyse` on whole recordings: streamed, spotted, recognised, reported; bad input
+gives clear errors and writes nothing; many recordings resume per recording."""
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from browser import chromium_driver, network_requests
+from cli_main import run_main
+from conftest import write_composite_fixture
+from microexp.datasets.long_videos import load_casme3_lv
+from microexp.pipeline.analyse_recording import analyse_recording
+from microexp.pipeline.train import train_model
+from microexp.simulate.long_recording import simulate_recording, write_recording
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    root = write_composite_fixture(tmp_path_factory.mktemp("megc") / "megc", subjects_per_dataset=2, per_subject=3)
+    out = tmp_path_factory.mktemp("model") / "svm"
+    train_model(dataset="megc2019", root=root, out=out, model="svm", echo=lambda s: None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory):
+    """16 s at 30 fps with a raised micro-expression rate (so the short video holds several)."""
+    rec = simulate_recording("casme_sq", seconds=16, fps=30, seed=11, micro_per_minute=12, macro_per_minute=6)
+    path = tmp_path_factory.mktemp("rec") / "person.mp4"
+    truth = write_recording(path, rec)
+    return path, truth
+
+
+def test_a_recording_gets_every_interval_a_page_and_a_sheet(model_dir, recording, tmp_path):
+    path, truth = recording
+    out = tmp_path / "report"
+    res = analyse_recording(path, model_dir, out, cache_dir=tmp_path / "cache", truth=truth, echo=lambda s: None)
+    report = json.loads((out / "report.json").read_text())
+    assert report["recording"]["frames"] == 480 and report["recording"]["width"] == 640
+    ivs = report["intervals"]
+    assert ivs, "the spotter found nothing in a recording with expressions"
+    for iv in ivs:
+        assert 0 <= iv["onset"] <= iv["apex"] <= iv["offset"] < 480
+        for rel in iv["pictures"].values():
+            assert (out / rel).is_file()
+        if iv["type"] == "micro" and "not_encoded" not in iv["flags"]:
+            assert iv["label"] in report["model"]["classes"]
+            assert iv["label"] == max(iv["class_scores"], key=iv["class_scores"].get)
+        if iv["type"] == "macro":
+            assert iv["label"] is None  # the recogniser classifies micro-expressions only
+    assert len(report["ground_truth"]) == len(truth)
+    sheet = load_casme3_lv(out / "intervals.csv", dataset="recording")
+    assert len(sheet) == len(ivs) and set(sheet["type"]) <= {"micro", "macro"}
+    assert (out / "index.html").is_file() and res.index_html == out / "index.html"
+    again = analyse_recording(path, model_dir, tmp_path / "again", cache_dir=tmp_path / "cache", echo=lambda s: None)
+    assert again.report["timing"]["cached_features"]  # the second run reads the feature cache
+    assert [i["onset"] for i in again.report["intervals"]] == [i["onset"] for i in ivs]
+
+
+def test_the_page_opens_in_chromium_and_shows_an_interval(model_dir, recording, tmp_path):
+    path, _ = recording
+    out = tmp_path / "report"
+    report = analyse_recording(path, model_dir, out, cache_dir=tmp_path / "cache", echo=lambda s: None).report
+    encoded = [i for i in report["intervals"] if i["pictures"]]
+    assert encoded
+    target = encoded[0]
+    with chromium_driver(1400, 900) as d:
+        d.get((out / "index.html").as_uri())
+        marks = d.find_elements("css selector", "#timeline .iv")
+        assert len(marks) == len(report["intervals"])
+        rows = d.find_elements("css selector", "tbody tr")
+        rows[report["intervals"].index(target)].click()
+        img = d.find_element("css selector", "#detail-onset img")
+        assert img.get_attribute("src").endswith(target["pictures"]["onset"])
+        assert d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) > 0
+        assert all(u.startswith(("file://", "data:")) for u in network_requests(d))
+
+
+def _write_video(path, frames, fps=30.0):
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for f in frames:
+        writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    writer.release()
+
+
+def test_bad_recordings_exit_2_and_write_nothing(model_dir, tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    noface = tmp_path / "noface.mp4"
+    _write_video(noface, [rng.integers(0, 60, (240, 320, 3), dtype=np.uint8) for _ in range(120)])
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
+    for src, expected in ((noface, "no face found"), (truncated, "cannot open"), (tmp_path / "missing.mp4", "missing")):
+        out = tmp_path / f"out_{src.stem}"
+        code, text = run_main(["analyse", src, "--model", model_dir, "--out", out, "--mode", "recording",
+                               "--cache-dir", tmp_path / "cache"], capsys)
+        assert code == 2 and expected in text and str(src.name) in text, text
+        assert not (out / "report.json").exists() and not (out / "index.html").exists()
+
+
+def test_face_less_stretches_are_marked_not_fatal(model_dir, tmp_path):
+    rec = simulate_recording("casme_sq", seconds=12, fps=30, seed=3)
+    frames = list(rec.frames())
+    blank = np.full_like(frames[0], 40)
+    frames[120:240] = [blank] * 120  # four seconds with nobody in front of the camera
+    path = tmp_path / "away.mp4"
+    _write_video(path, frames)
+    report = analyse_recording(path, model_dir, tmp_path / "report", cache_dir=tmp_path / "cache",
+                               echo=lambda s: None).report
+    gaps = report["tracking"]["gaps"]
+    # the tracker notices a lost face at its next detection (within a second at 30 fps)
+    assert gaps and any(a <= 120 + 40 and b >= 235 for a, b in gaps), gaps
+    assert 0.5 < report["tracking"]["face_found_fraction"] < 0.8
+    assert not any(130 <= i["apex"] <= 230 for i in report["intervals"])
+
+
+def test_many_recordings_one_report_each_resumable(model_dir, recording, tmp_path, capsys):
+    path, _ = recording
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        (folder / name).write_bytes(path.read_bytes())
+    (folder / "broken.mp4").write_bytes(b"not a video")
+    args = ["analyse", folder, "--model", model_dir, "--out", tmp_path / "reports", "--jobs", "1",
+            "--cache-dir", tmp_path / "cache"]
+    code, text = run_main(args, capsys)
+    assert code == 0, text
+    index = json.loads((tmp_path / "reports" / "index.json").read_text())
+    assert index["a"]["status"] == index["b"]["status"] == "done" and index["broken"]["status"] == "failed"
+    assert (tmp_path / "reports" / "a" / "index.html").is_file()
+    assert "broken.mp4" in (tmp_path / "reports" / "index.html").read_text()
+    code, text = run_main(args, capsys)
+    index = json.loads((tmp_path / "reports" / "index.json").read_text())
+    assert code == 0 and index["a"]["status"] == index["b"]["status"] == "resumed"
+
+
+def test_a_short_clip_is_still_one_clip(model_dir, shared_data, tmp_path, capsys):
+    clip = shared_data / "casme2-sample"
+    if not (clip / "001.jpg").is_file():
+        pytest.skip(f"{clip} holds no frames")
+    code, text = run_main(["analyse", clip, "--model", model_dir, "--out", tmp_path / "r", "--apex", "6"], capsys)
+    assert code == 0, text
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["frames"]["count"] == 10 and report["prediction"]["label"] in ("negative", "positive", "surprise")

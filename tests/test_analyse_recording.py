@@ -145,3 +145,17 @@ def test_a_short_clip_is_still_one_clip(model_dir, shared_data, tmp_path, capsys
     assert code == 0, text
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["frames"]["count"] == 10 and report["prediction"]["label"] in ("negative", "positive", "surprise")
+
+
+@pytest.mark.slow
+def test_long_video_benchmark_fast_mode(load_benchmark, tmp_path):
+    """The benchmark's own pipeline (train, spotter, simulate, analyse in a child process, score)
+    on tiny sizes; its figures at full size are in the README."""
+    root = write_composite_fixture(tmp_path / "megc", subjects_per_dataset=2, per_subject=3)
+    summary = load_benchmark("long_video").main(["--fast", "--root", str(root), "--out", str(tmp_path / "bench")])
+    for key in ("frames_per_s", "peak_rss_mib", "overall_f1", "micro_f1", "strs", "report", "screenshot", "fps200"):
+        assert key in summary
+    assert summary["runs"]["long"]["frames"] == 900 and summary["frames_per_s"] > 0
+    assert summary["peak_rss_mib"]["ratio"] == pytest.approx(
+        summary["peak_rss_mib"]["long"] / summary["peak_rss_mib"]["short"], rel=1e-2)
+    assert (tmp_path / "bench" / "reports" / "long" / "index.html").is_file()

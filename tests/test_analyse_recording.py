@@ -145,6 +145,12 @@ def test_a_short_clip_is_still_one_clip(model_dir, shared_data, tmp_path, capsys
     assert code == 0, text
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["frames"]["count"] == 10 and report["prediction"]["label"] in ("negative", "positive", "surprise")
+    with chromium_driver(1200, 900) as d:  # the clip's page opens from disk too, with every picture
+        d.get((tmp_path / "r" / "index.html").as_uri())
+        widths = d.execute_script("return [...document.images].map(i => i.complete ? i.naturalWidth : 0)")
+        assert widths and min(widths) > 0
+        assert report["prediction"]["label"] in d.page_source
+        assert all(u.startswith(("file://", "data:")) for u in network_requests(d))
 
 
 @pytest.mark.slow

@@ -226,7 +226,8 @@ def test_spot_long_command_writes_the_results(tmp_path):
                                      "baseline: {p_grid: [0.3, 0.6], extent_grid: [0.3]}\nplots: 1\n")
     out = tmp_path / "run"
     res = CliRunner().invoke(app, ["spot-long", "--dataset", "simulated", "--root", str(root), "--out", str(out),
-                                   "--jobs", "1", "--config", str(tmp_path / "c.yaml")])
+                                   "--jobs", "1", "--config", str(tmp_path / "c.yaml"),
+                                   "--save-spotter", str(tmp_path / "spotter")])
     assert res.exit_code == 0, res.output
     assert "overall" in res.output
     for name in ("intervals_learned.csv", "intervals_baseline.csv", "metrics.json", "config.yaml"):
@@ -238,6 +239,10 @@ def test_spot_long_command_writes_the_results(tmp_path):
             assert set(metrics["spotters"][name][t]) == {"tp", "fp", "fn", "precision", "recall", "f1"}
     back = load_casme3_lv(out / "intervals_learned.csv", dataset="simulated")
     assert set(back["type"]) <= {"micro", "macro"}
+    from microexp.spotting.learned import LongVideoSpotter
+
+    deployed = LongVideoSpotter.load(tmp_path / "spotter")  # fitted on every recording, for analyse --spotter
+    assert deployed.get_params()["steps"] == 4 and set(deployed.thresholds_) == {"micro", "macro"}
 
 
 def test_spot_long_on_a_real_database_names_the_missing_frames(tmp_path):

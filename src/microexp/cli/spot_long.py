@@ -30,6 +30,8 @@ def spot_long_command(
     backend: str = typer.Option("local", help="local (worker processes) or ray."),
     address: Optional[str] = typer.Option(None, help="Ray cluster address to join (default: start a local one)."),
     plots: Optional[int] = typer.Option(None, help="Write signal pictures of at most this many recordings."),
+    save_spotter: Optional[Path] = typer.Option(None, help="Then fit the learned spotter on every recording and save "
+                                                           "it here, for `microexp analyse --spotter`."),
 ) -> None:
     """Spot micro/macro intervals in long recordings; prints the MEGC table (TP FP FN P R F1)."""
     from ..identity import check_output_dir
@@ -44,3 +46,8 @@ def spot_long_command(
         changes["annotations"] = str(annotations.resolve())
     cfg = LongSpottingConfig.from_dict({**cfg.to_dict(), **changes}, source="command line")
     run_spot_long(cfg, out, jobs=jobs, backend=backend, address=address, echo=typer.echo)
+    if save_spotter is not None:
+        from ..pipeline.long_spotting import fit_deployable_spotter
+
+        check_output_dir(save_spotter, "spotter folder")
+        typer.echo(f"spotter: {fit_deployable_spotter(cfg, out / 'features', save_spotter, echo=typer.echo)}")

@@ -250,3 +250,23 @@ def format_challenge_table(table: dict[str, dict], title: str = "") -> str:
 
 __all__ = ["FRAME_LAYOUTS", "LONG_DATASETS", "LongSpottingConfig", "database_recordings", "format_challenge_table",
            "load_recordings", "run_spot_long", "simulated_recordings", "write_interval_sheet"]
+
+
+def fit_deployable_spotter(cfg: LongSpottingConfig, features_dir: str | Path, save_dir: str | Path,
+                           echo: Callable[[str], None] = print) -> Path:
+    """Fit the learned spotter on EVERY recording of ``cfg`` (no test subject: this is the spotter
+    ``microexp analyse --spotter`` uses; its leave-one-subject-out scores are the run's metrics)
+    and save it in ``save_dir``."""
+    from ..spotting.learned import LongVideoSpotter
+    from ..spotting.long_features import FeatureSettings, cached_features
+    from ..spotting.long_run import _truth_of
+
+    recordings, truth = load_recordings(cfg)
+    settings = FeatureSettings(**cfg.features)
+    feats, tables, groups = [], [], []
+    for r in recordings.to_dict("records"):
+        feats.append(cached_features(r["source"], float(r["fps"]), features_dir, settings))
+        tables.append(_truth_of(truth, r))
+        groups.append(str(r["subject"]))
+    echo(f"fitting the deployable spotter on all {len(feats)} recordings of {len(set(groups))} subjects")
+    return LongVideoSpotter(**cfg.learned).fit(feats, tables, groups).save(save_dir)

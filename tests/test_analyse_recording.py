@@ -141,7 +141,17 @@ def test_a_short_clip_is_still_one_clip(model_dir, shared_data, tmp_path, capsys
     clip = shared_data / "casme2-sample"
     if not (clip / "001.jpg").is_file():
         pytest.skip(f"{clip} holds no frames")
-    code, text = run_main(["analyse", clip, "--model", model_dir, "--out", tmp_path / "r", "--apex", "6"], capsys)
+    from microexp.io import read_image
+
+    video = tmp_path / "ten_real_frames.avi"  # a video made from the ten real frames (MJPG, 30 fps)
+    frames = [read_image(clip / f"{i:03d}.jpg", "rgb") for i in range(1, 11)]
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (w, h))
+    for f in frames:
+        writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    writer.release()
+    code, text = run_main(["analyse", video, "--model", model_dir, "--out", tmp_path / "r", "--apex", "5",
+                           "--cache-dir", tmp_path / "cache"], capsys)
     assert code == 0, text
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["frames"]["count"] == 10 and report["prediction"]["label"] in ("negative", "positive", "surprise")

@@ -45,9 +45,12 @@ def analyse_command(
     from ..identity import check_output_dir
     from ..pipeline.analyse_recording import analyse_many, analyse_recording, recording_sources
 
+    from ..recognisers.model_folder import load_trained
+
     check_output_dir(out)
     if mode not in ("auto", "clip", "recording"):
         raise ConfigError(f"unknown --mode {mode!r}; expected auto, clip or recording")
+    load_trained(model)  # a bad or tampered model folder is refused before the source is even opened
     sources = recording_sources(source)
     if len(sources) > 1 or (Path(source).is_dir() and sources[0] != Path(source)):
         index = analyse_many(sources, model, out, spotter_dir=spotter, fps=fps, cache_dir=cache_dir,

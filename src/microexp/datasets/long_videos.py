@@ -67,7 +67,7 @@ CAS(ME)^3 part A long videos (``cas3_longvideo_intervals.csv``, 2,348 rows, 757 
 
 * ``apex_not_coded``: the file has no apex (every row); apex = (onset + offset) // 2.
 * the ``video`` column holds a path of another machine
-  (``/home/yww/CAS^3/new_data_full_reduce/001/a``): its last two parts are subject and video.
+  (``.../new_data_full_reduce/001/a``): its last two parts are subject and video.
 * ``length`` is ``endFrame - startFrame`` (not + 1); ``frame_num`` is the video's frame count.
   Frames are numbered from 0 (``startFrame >= 1`` and ``endFrame <= frame_num - 1`` everywhere).
 * the file lists only videos with at least one interval.

@@ -85,3 +85,15 @@ def load_benchmark():
         return sys.modules[key]
 
     return load
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    """A model folder (`microexp train`, RBF SVM) fitted on a small composite fixture, shared by the
+    analysis tests."""
+    from microexp.pipeline.train import train_model
+
+    root = write_composite_fixture(tmp_path_factory.mktemp("megc") / "megc", subjects_per_dataset=2, per_subject=3)
+    out = tmp_path_factory.mktemp("model") / "svm"
+    train_model(dataset="megc2019", root=root, out=out, model="svm", echo=lambda s: None)
+    return out

@@ -13,16 +13,9 @@ from cli_main import run_main
 from conftest import write_composite_fixture
 from microexp.datasets.long_videos import load_casme3_lv
 from microexp.pipeline.analyse_recording import analyse_recording
-from microexp.pipeline.train import train_model
 from microexp.simulate.long_recording import simulate_recording, write_recording
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    root = write_composite_fixture(tmp_path_factory.mktemp("megc") / "megc", subjects_per_dataset=2, per_subject=3)
-    out = tmp_path_factory.mktemp("model") / "svm"
-    train_model(dataset="megc2019", root=root, out=out, model="svm", echo=lambda s: None)
-    return out
 
 
 @pytest.fixture(scope="module")

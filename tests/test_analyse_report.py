@@ -8,20 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import write_composite_fixture
 from microexp.errors import DataError, FaceNotFoundError
 from microexp.pipeline.analyse import analyse_clip, spotting_window
-from microexp.pipeline.train import train_model
 
 CLASSES = ["negative", "positive", "surprise"]
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    root = write_composite_fixture(tmp_path_factory.mktemp("megc") / "megc", subjects_per_dataset=2, per_subject=3)
-    out = tmp_path_factory.mktemp("model") / "svm"
-    train_model(dataset="megc2019", root=root, out=out, model="svm", echo=lambda s: None)
-    return out
 
 
 def _check_report(out, *, frames: int) -> dict:

@@ -14,19 +14,11 @@ from microexp.io import atomic_write_image
 from microexp.restore import SRConfig, train_super_resolution
 from microexp.restore import training as training_module
 from microexp.restore.training import arrays_digest
+from test_restore_training import TINY, _faces
 
 torch.set_num_threads(1)
 runner = CliRunner()
 
-TINY = dict(n_features=4, n_blocks=1, growth=4, d_features=4, patch_lr=4, batch_size=2, lr_variants=1,
-            pretrain_iters=4, gan_iters=2, iters_per_epoch=2, pretrain_lr=1e-3)
-
-
-def _faces(n=3, size=32, seed=0):
-    rng = np.random.default_rng(seed)
-    hr = rng.integers(0, 256, (n, size, size, 3), dtype=np.uint8)
-    lr = hr.reshape(n, size // 4, 4, size // 4, 4, 3).mean(axis=(2, 4)).round().astype(np.uint8)[:, None]
-    return hr, lr
 
 
 def _paused(tmp_path, **kw):

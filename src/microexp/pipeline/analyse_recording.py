@@ -125,7 +125,7 @@ def _tracking(feats, onset: int, offset: int) -> tuple[float, list[str]]:
     return tracked, flags
 
 
-def _encode_pairs(source: Path, intervals: pd.DataFrame, trained, out: Path, echo) -> dict[int, dict]:
+def _encode_pairs(source: Path, intervals: pd.DataFrame, trained, out: Path) -> dict[int, dict]:
     """Second streaming pass: each interval's onset and apex frames → the model's encoding,
     pictures, and (micro) class scores; frames are dropped as soon as their pair is encoded."""
     from ..spotting.long_features import recording_frames
@@ -223,7 +223,7 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
 
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else "."))
     try:
-        encoded = _encode_pairs(source, intervals, trained, staging, echo)
+        encoded = _encode_pairs(source, intervals, trained, staging)
         rows, sheet_rows = [], []
         for i, r in intervals.iterrows():
             quality, flags = _tracking(feats, int(r["onset"]), int(r["offset"]))

@@ -6,6 +6,10 @@
                          written with the first finished fold, with the run's fingerprint and identity
     inputs.json          content digests of the input files (keyed by path, size, mtime: resumes stay fast)
     folds/<key>.json     one file per finished fold (predictions); written atomically as folds finish
+    epochs/<key>.json    with ``leak_meter``: the fold's test predictions after every epoch, kept apart
+                         from folds/ (the honest results never read them)
+    leak_meter.json      with ``leak_meter``: what choosing each test subject's best epoch would claim,
+                         labelled as leaked (:mod:`.leak_meter`)
     predictions.csv      one row per test sample: dataset, subject, clip, fold, y_true, y_pred
     metrics.json         {"full": {...}, "<dataset>": {...}, "mean_over_folds": {...}, "seconds": ...}
     confusion_matrix.png
@@ -18,6 +22,7 @@ first fold leaves nothing that blocks the next attempt.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 import time
@@ -64,6 +69,11 @@ class EvaluationConfig(ConfigModel):
     fast_model_kwargs: dict = field(default_factory=dict)
     description: str = ""
     paper: str = ""
+    #: Columns of the sample table trained as auxiliary multi-label targets (e.g. ``au:12``), with
+    #: ``trainer: {aux_weight: …}``; NaN cells are unknown and masked out.
+    aux_targets: list = field(default_factory=list)
+    #: Record every epoch's test predictions to measure what test-set epoch selection would claim.
+    leak_meter: bool = False
 
     def validate(self, source: str) -> None:
         if self.seeds < 1:
@@ -98,9 +108,12 @@ def run_identity(cfg: EvaluationConfig, table: SampleTable, folds: list[Fold], d
     """What a run is made of: its settings, its samples and folds, the content of its input data
     (files when the table names them, else the arrays), and the microexp version."""
     samples = table.df[["subject", "clip", "y"]].astype(str).agg("|".join, axis=1).tolist()
+    aux = aux_matrix(table, cfg.aux_targets)
+    targets = {} if aux is None else {"aux": np.where(np.isnan(aux), -1, aux).astype(int).tolist()}
     return {
         "settings": settings_digest(cfg.settings_identity()),
-        "samples": settings_digest({"samples": samples, "folds": [[f.name, f.test.tolist()] for f in folds]}),
+        "samples": settings_digest({"samples": samples, "folds": [[f.name, f.test.tolist()] for f in folds],
+                                    **targets}),
         "data": table_digest(table, cfg.input_kind, digest_cache),
         "microexp_version": package_version(),
     }
@@ -110,8 +123,22 @@ def fingerprint_of(identity: dict) -> str:
     return settings_digest(identity)[:16]
 
 
+def aux_matrix(table: SampleTable, columns: list) -> np.ndarray | None:
+    """(N, K) auxiliary targets from ``table.df[columns]`` (None when there are none)."""
+    if not columns:
+        return None
+    missing = [c for c in columns if c not in table.df.columns]
+    if missing:
+        raise ConfigError(f"aux_targets {missing} are not columns of the sample table "
+                          f"{table.name!r} (it has {[c for c in table.df.columns if ':' in str(c)] or 'none of that kind'})")
+    return table.df[list(columns)].to_numpy(dtype=float)
+
+
 def fit_predict_fold(data: dict, task: dict) -> dict:
-    """Train on the fold's training rows only and predict its test rows (runs in a worker)."""
+    """Train on the fold's training rows only and predict its test rows (runs in a worker).
+
+    With ``leak_meter`` the estimator also *watches* the test rows and returns their predictions
+    after each epoch under ``epoch_pred``; ``pred`` is computed exactly as without it."""
     X, y, groups = data["X"], data["y"], data["groups"]
     train, test = task["train"], task["test"]
     cfg = data["config"]
@@ -119,10 +146,21 @@ def fit_predict_fold(data: dict, task: dict) -> dict:
     wall = time.perf_counter()
     est = create_estimator(cfg["model"], num_classes=data["n_classes"], seed=cfg["seed"],
                            trainer=cfg["trainer"], **cfg["model_kwargs"])
-    est.fit(X[train], y[train], groups[train])
+    watching = bool(cfg.get("leak_meter")) and hasattr(est, "watch")
+    if watching:
+        est.watch(X[test])
+    if data.get("aux") is not None:
+        if "aux" not in inspect.signature(est.fit).parameters:
+            raise ConfigError(f"model {cfg['model']!r} cannot train auxiliary targets (aux_targets)")
+        est.fit(X[train], y[train], groups[train], aux=data["aux"][train])
+    else:
+        est.fit(X[train], y[train], groups[train])
     pred = np.asarray(est.predict(X[test]), dtype=int)
-    return {"test": test.tolist(), "pred": pred.tolist(),
-            "cpu_seconds": time.process_time() - start, "wall_seconds": time.perf_counter() - wall}
+    result = {"test": test.tolist(), "pred": pred.tolist(),
+              "cpu_seconds": time.process_time() - start, "wall_seconds": time.perf_counter() - wall}
+    if watching and getattr(est, "epoch_probas_", None) is not None:
+        result["epoch_pred"] = np.asarray(est.epoch_probas_).argmax(axis=-1).astype(int).tolist()
+    return result
 
 
 def _safe_key(i: int, fold: Fold) -> str:
@@ -161,13 +199,17 @@ def evaluate(table: SampleTable, config: EvaluationConfig, out_dir: str | Path |
     t0 = time.perf_counter()
     if tasks:
         data = {"X": table.arrays(cfg.input_kind), "y": table.y, "groups": table.subjects,
-                "n_classes": len(table.classes), "config": cfg.to_dict()}
+                "n_classes": len(table.classes), "config": cfg.to_dict(), "aux": aux_matrix(table, cfg.aux_targets)}
         results = run_tasks(fit_predict_fold, data, tasks, backend=backend, jobs=jobs, address=address)
         bar = _progress(len(folds), resumed, progress)
         for key, res in results:
+            epoch_pred = res.pop("epoch_pred", None)
             done[key] = res
             if out is not None:
                 write_record()
+                if epoch_pred is not None:  # first, so that a stored fold always has its epochs
+                    atomic_write_json(out / EPOCHS_DIR / f"{key}.json",
+                                      {"fingerprint": fingerprint, "test": res["test"], "epoch_pred": epoch_pred})
                 atomic_write_json(out / "folds" / f"{key}.json", {"fingerprint": fingerprint, **res})
             bar.update(1)
         bar.close()
@@ -182,6 +224,10 @@ def evaluate(table: SampleTable, config: EvaluationConfig, out_dir: str | Path |
     if out is not None:
         write_record()
         _write_outputs(out, predictions, metrics, table.classes)
+        if cfg.leak_meter:
+            from .leak_meter import write_leak_meter
+
+            write_leak_meter(out, table, folds, keys, fingerprint, metrics)
     return EvaluationResult(metrics, predictions, out, len(tasks), resumed)
 
 
@@ -194,7 +240,9 @@ def _progress(total: int, initial: int, enabled: bool):
 #: Beside config.yaml: digests of the run's input files, keyed by path, size and mtime.
 INPUTS_FILE = "inputs.json"
 #: What a run directory holds besides config.yaml (removed by ``overwrite``).
-RESULT_FILES = ("predictions.csv", "metrics.json", "confusion_matrix.png", INPUTS_FILE)
+RESULT_FILES = ("predictions.csv", "metrics.json", "confusion_matrix.png", INPUTS_FILE, "leak_meter.json")
+#: Per-epoch test predictions of the leak meter (read only by :mod:`.leak_meter`).
+EPOCHS_DIR = "epochs"
 
 
 def _describe_change(old: dict, new: dict) -> str:
@@ -222,13 +270,14 @@ def _prepare_run_dir(out: Path, identity: dict, fingerprint: str, overwrite: boo
                 raise ConfigError(f"{out}: holds a run made with other {what} "
                                   f"(fingerprint {old.get('fingerprint')} ≠ {fingerprint}); its results would be "
                                   "stale. Use a new --out, or --overwrite to discard them and compute afresh")
-            for p in stored:
+            for p in [*stored, *(out / EPOCHS_DIR).glob("*.json")]:
                 p.unlink()
             for name in RESULT_FILES:
                 (out / name).unlink(missing_ok=True)
             cfg_path.unlink()
-            if (out / "folds").is_dir() and not any((out / "folds").iterdir()):
-                shutil.rmtree(out / "folds", ignore_errors=True)
+            for sub in ("folds", EPOCHS_DIR):
+                if (out / sub).is_dir() and not any((out / sub).iterdir()):
+                    shutil.rmtree(out / sub, ignore_errors=True)
             return {}
     done = {}
     for p in stored:

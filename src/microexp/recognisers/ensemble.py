@@ -60,17 +60,29 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.threads = threads
 
+    def watch(self, X) -> "FlowEnsemble":
+        """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
+        ``X`` had its network stopped after each epoch (the other votes as trained). Nothing in
+        training reads them (see :meth:`TorchClassifier.watch`)."""
+        self._watched = X
+        return self
+
     def fit(self, X, y, groups=None):
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=int)
         self.num_classes_ = int(y.max()) + 1
         self.classes_ = np.arange(self.num_classes_)
+        watched, self._watched = getattr(self, "_watched", None), None
         self.nets_ = None
+        self.epoch_probas_ = None
         if self.members > 0:
             self.nets_ = TorchClassifier(
                 self.net, num_classes=self.num_classes_, seed=self.seed, model_kwargs=self.net_kwargs,
                 epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer=self.optimizer,
                 mixup_alpha=self.mixup_alpha, members=self.members, tta_flip=self.tta_flip,
-                threads=self.threads).fit(X, y, groups)
+                threads=self.threads)
+            if watched is not None:
+                self.nets_.watch(watched)
+            self.nets_.fit(X, y, groups)
         self.extra_nets_ = []
         for name in self.extra_nets:  # other architectures, each with its own fixed budget
             budget = NET_BUDGETS[name]
@@ -85,14 +97,20 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             svc = SVC(C=self.svm_C, class_weight="balanced", decision_function_shape="ovr", random_state=self.seed)
             Xs, ys = with_mirrored_flows(X, y) if self.svm_flip_augment else (X, y)
             self.svm_ = make_pipeline(StandardScaler(), svc).fit(Xs.reshape(len(Xs), -1), ys)
+        if watched is not None and self.nets_ is not None:
+            self.epoch_probas_ = np.stack([self._combine(watched, p) for p in self.nets_.epoch_probas_])
         return self
 
     def predict_proba(self, X) -> np.ndarray:
         """Average of the networks' mean probability and the SVM's, the SVM weighted by ``svm_weight``."""
+        return self._combine(X, self.nets_.predict_proba(np.asarray(X, dtype=np.float32))
+                             if self.nets_ is not None else None)
+
+    def _combine(self, X, net_proba) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
         parts, weights = [], []
-        if self.nets_ is not None:
-            parts.append(self.nets_.predict_proba(X))
+        if net_proba is not None:
+            parts.append(net_proba)
             weights.append(1.0)
         for net in getattr(self, "extra_nets_", []):
             parts.append(net.predict_proba(X))

@@ -11,7 +11,13 @@ it on one training fold:
   ``fit_generate(X_train, y_train, groups, seed) -> (X_extra, y_extra)`` is called on the training
   fold inside ``fit`` — its samples join training, never validation or test;
 * seeded, deterministic; whole folds preloaded as tensors; ``members`` > 1 trains a seed ensemble
-  whose probabilities are averaged; ``tta_flip`` averages with the horizontally flipped input.
+  whose probabilities are averaged; ``tta_flip`` averages with the horizontally flipped input;
+* auxiliary multi-label targets (``fit(..., aux=...)`` with ``aux_weight`` > 0, e.g. action units):
+  a second head on the shared features, its masked BCE added to the loss (:mod:`.aux_targets`);
+* a *watch* for the leak meter: :meth:`TorchClassifier.watch` hands over inputs whose class
+  probabilities are recorded after every epoch (``epoch_probas_``). It only reads the network in
+  eval mode, so training and the final predictions are bit-identical with or without it; the
+  records exist to measure what choosing an epoch on test data would claim, never to choose one.
 
 Inputs: "flow" arrays (N, C, H, W) float; "face"/"frames3" arrays (N, H, W, C) uint8 (converted to
 (N, C, H, W) float in [0, 1]).
@@ -31,6 +37,7 @@ from ..errors import ConfigError, DataError
 from ..augment.cgan import make_augmenter
 from ..io import atomic_write_bytes
 from .augment import horizontal_flip_for, make_augmentation
+from .aux_targets import AuxiliaryHead, check_aux_targets, masked_bce
 from .losses import balanced_class_weights, classification_loss, main_logits, resolve_label_smoothing
 from .optimizers import make_optimizer
 from .validation import inner_subject_split
@@ -72,7 +79,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                  class_weight: str | None = "balanced", augment: str | None = "auto", mixup_alpha: float = 0.0,
                  normalise: str = "channel", schedule: str | None = None, early_stopping: dict | None = None,
                  augmenter=None, members: int = 1, tta_flip: bool = False, threads: int | None = None,
-                 device: str = "cpu", checkpoint_path: str | None = None):
+                 device: str = "cpu", checkpoint_path: str | None = None, aux_weight: float = 0.0):
         self.model_name = model_name
         self.num_classes = num_classes
         self.seed = seed
@@ -96,6 +103,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.threads = threads
         self.device = device
         self.checkpoint_path = checkpoint_path
+        self.aux_weight = aux_weight
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -128,12 +136,26 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def _normalise(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean_) / self.std_
 
+    def watch(self, X) -> "TorchClassifier":
+        """Record the class probabilities of ``X`` after every epoch of the next :meth:`fit`
+        (``epoch_probas_``: (epochs, N, classes), averaged over members like :meth:`predict_proba`).
+        For the leak meter only: nothing in training reads these records."""
+        self._watched = X
+        return self
+
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y, groups=None, aux=None):
         X, y = np.asarray(X), np.asarray(y, dtype=int)
         if len(y) != len(X):
             raise DataError(f"X has {len(X)} samples but y has {len(y)}")
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        use_aux = aux is not None and self.aux_weight > 0
+        if use_aux:
+            aux = check_aux_targets(aux, len(y))
+            if self.mixup_alpha > 0:
+                raise ConfigError("auxiliary targets cannot be combined with mixup")
+        watched = getattr(self, "_watched", None)
+        self._watched = None
         self.classes_ = np.arange(self.num_classes)
         with _threads(self.threads):
             torch.manual_seed(self.seed)
@@ -150,6 +172,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                     X_tr = np.concatenate([np.asarray(X_tr), np.asarray(X_extra, dtype=np.asarray(X_tr).dtype)])
                     y_tr = np.concatenate([y_tr, np.asarray(y_extra, dtype=int)])
             self.n_synthetic_ = len(y_tr) - len(train_idx)
+            at = None
+            if use_aux:  # synthetic samples have no auxiliary labels: unknown, masked out
+                a = np.concatenate([aux[train_idx], np.full((self.n_synthetic_, aux.shape[1]), np.nan)])
+                at = torch.as_tensor(a, dtype=torch.float32)
             size = getattr(self._build_model(), "input_size", None)
             self.input_size_ = size if isinstance(size, int) else None
             xt = self._shrink(as_image_tensor(X_tr))
@@ -162,20 +188,29 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 raise ConfigError(f"unknown normalise {self.normalise!r}; choose 'channel' or 'none'")
             xv = self._shrink(as_image_tensor(X[val_idx])) if len(val_idx) else None
             yv = torch.as_tensor(y[val_idx]) if len(val_idx) else None
+            xw = self._shrink(as_image_tensor(watched)) if watched is not None else None
+            self.epoch_probas_ = None
             self.models_, self.best_epochs_ = [], []
             for m in range(self.members):
-                model, best_epoch = self._fit_one(xt, torch.as_tensor(y_tr), xv, yv, self.seed * 1000 + m)
+                model, best_epoch, probas = self._fit_one(xt, torch.as_tensor(y_tr), xv, yv, self.seed * 1000 + m,
+                                                          at=at, xw=xw)
                 self.models_.append(model)
                 self.best_epochs_.append(best_epoch)
+                if probas is not None:
+                    self.epoch_probas_ = probas if self.epoch_probas_ is None else self.epoch_probas_ + probas
+            if self.epoch_probas_ is not None:
+                self.epoch_probas_ = self.epoch_probas_ / self.members
         if self.checkpoint_path:
             self.save(self.checkpoint_path)
         return self
 
-    def _fit_one(self, xt, yt, xv, yv, seed: int):
+    def _fit_one(self, xt, yt, xv, yv, seed: int, at=None, xw=None):
         torch.manual_seed(seed)
         g = torch.Generator().manual_seed(seed)
         model = self._build_model().to(self.device)
-        opt = make_optimizer(self.optimizer, model.parameters(), self.lr, self.weight_decay)
+        aux_head = AuxiliaryHead(model, at.shape[1]).to(self.device) if at is not None else None
+        params = list(model.parameters()) + (list(aux_head.linear.parameters()) if aux_head is not None else [])
+        opt = make_optimizer(self.optimizer, params, self.lr, self.weight_decay)
         sched = None
         if self.schedule == "cosine":
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, self.epochs))
@@ -192,6 +227,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         aug = self._augmentation()
         patience = int((self.early_stopping or {}).get("patience", 20))
         best = (np.inf, 0, None)
+        probas = [] if xw is not None else None
         n = len(yt)
         bs = min(self.batch_size, n)
         for epoch in range(1, self.epochs + 1):
@@ -212,21 +248,28 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                     xb, yb2 = lam * xb + (1 - lam) * xb[j], yb[j]
                 out = model(xb, labels=yb) if wants_labels else model(xb)
                 loss = classification_loss(out, yb, weight=weight, label_smoothing=smoothing, targets_b=yb2, lam=lam)
+                if aux_head is not None:
+                    loss = loss + self.aux_weight * masked_bce(aux_head.logits(), at[idx].to(self.device))
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
             if sched is not None:
                 sched.step()
+            if probas is not None:
+                probas.append(self._probabilities([model], xw))
             if xv is not None:
                 val_loss = self._validation_loss(model, xv, yv, weight)
                 if val_loss < best[0] - 1e-6:
                     best = (val_loss, epoch, copy.deepcopy(model.state_dict()))
                 elif epoch - best[1] >= patience:
                     break
+        if aux_head is not None:
+            aux_head.detach()
+        probas = np.stack(probas) if probas else None
         if xv is not None and best[2] is not None:
             model.load_state_dict(best[2])
-            return model.eval(), best[1]
-        return model.eval(), self.epochs
+            return model.eval(), best[1], probas
+        return model.eval(), self.epochs, probas
 
     @torch.no_grad()
     def _validation_loss(self, model, xv, yv, weight) -> float:
@@ -240,20 +283,24 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "models_"):
             raise ConfigError("TorchClassifier.predict called before fit")
         with _threads(self.threads):
-            x = self._shrink(as_image_tensor(X))
-            views = [x]
-            flip = horizontal_flip_for(self.input_kind) if self.tta_flip else None
-            if flip is not None:
-                views.append(flip(x))
-            probs = np.zeros((len(x), self.num_classes))
-            for model in self.models_:
-                model.eval()
-                for v in views:
-                    for start in range(0, len(v), 256):
-                        xb = self._normalise(v[start:start + 256]).to(self.device)
-                        p = torch.softmax(main_logits(model(xb)), dim=1).cpu().numpy()
-                        probs[start:start + 256] += p
-            return probs / (len(self.models_) * len(views))
+            return self._probabilities(self.models_, self._shrink(as_image_tensor(X)))
+
+    @torch.no_grad()
+    def _probabilities(self, models, x: torch.Tensor) -> np.ndarray:
+        """Mean class probabilities of ``models`` (and the flipped views with ``tta_flip``) on the
+        already shrunk inputs ``x``; leaves every model in eval mode."""
+        views = [x]
+        flip = horizontal_flip_for(self.input_kind) if self.tta_flip else None
+        if flip is not None:
+            views.append(flip(x))
+        probs = np.zeros((len(x), self.num_classes))
+        for model in models:
+            model.eval()
+            for v in views:
+                for start in range(0, len(v), 256):
+                    xb = self._normalise(v[start:start + 256]).to(self.device)
+                    probs[start:start + 256] += torch.softmax(main_logits(model(xb)), dim=1).cpu().numpy()
+        return probs / (len(models) * len(views))
 
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)

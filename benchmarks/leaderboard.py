@@ -1,8 +1,9 @@
 """An honest leaderboard of the composite's leading methods, with the leak meter beside each row.
 
     python benchmarks/leaderboard.py --root ../shared/data/megc2019 --out DIR [--seeds 3] [--jobs 2]
+        [--features ../shared/data/megc2019-features --methods ...,lbptop_real_svm,hoof_real_svm]
 
-Every method runs with its committed ``configs/<method>_megc2019.yaml`` (fixed epochs, the last
+Every method (a config's name) runs with its committed ``configs/<method>_megc2019.yaml`` (fixed epochs, the last
 epoch's model, nothing chosen on a test subject) under leave-one-subject-out on the 68 subjects,
 for seeds 0 … seeds−1, with ``leak_meter: true``: the same runs also record every epoch's test
 predictions, from which the leak meter computes the score that choosing each test subject's best
@@ -36,6 +37,8 @@ CLAIMS = {
     "offapexnet": (0.7196, 0.7096, "Off-ApexNet (Gan et al. 2019)"),
     "featref": (0.7838, 0.7832, "FeatRef (Zhou et al. 2022)"),
     "flow_ensemble": (None, None, "microexp best (STSTNet + RBF SVM, flips)"),
+    "lbptop_real_svm": (0.5882, 0.5785, "LBP-TOP baseline of MEGC2019"),
+    "hoof_real_svm": (None, None, "HOOF + SVM (circulated whole-sequence features)"),
 }
 DEFAULT_METHODS = ("htnet", "sssnet", "rcn", "dual_inception", "ststnet", "offapexnet", "flow_ensemble")
 DATASETS = ("smic", "casme2", "samm")
@@ -130,6 +133,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=3, help="seeds per method (0 .. seeds-1)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes for the folds")
     ap.add_argument("--fast", action="store_true", help="the configs' fast budgets (a smoke test, not a result)")
+    ap.add_argument("--features", default=None,
+                    help="folder of the circulated LBP-TOP / HOOF features (for methods with input_kind lbptop/hoof)")
     args = ap.parse_args(argv)
 
     import torch
@@ -139,6 +144,10 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(1)
     table = load_megc2019(args.root)
+    if args.features:
+        from microexp.datasets.megc2019_features import attach_features
+
+        table = attach_features(table, args.features)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     missing = [m for m in methods if not (CONFIGS / f"{m}_megc2019.yaml").is_file()]
     if missing:

@@ -12,6 +12,12 @@ def register(app: typer.Typer) -> None:
 
 
 def evaluate_command(
+    task: str = typer.Option("emotion", help="emotion: recognise emotion classes; au: detect action units (the "
+                                             "coding sheets' AUs joined to the samples; per-AU F1 beside baselines)."),
+    sheets: Optional[Path] = typer.Option(None, help="--task au: the annotations folder with the databases' coding "
+                                                     "sheets (CASME2/, SAMM/ …). Default: the shared data folder's."),
+    aus: Optional[str] = typer.Option(None, help="--task au: AU numbers to detect, comma-separated (1,2,4). Default: "
+                                                 "every AU with at least 20 positives among the coded samples."),
     dataset: Optional[str] = typer.Option(None, help="Dataset name (megc2019, casme2, samm, smic, casme3, preprocessed). "
                                                      "Default: the config's, else megc2019."),
     root: Optional[Path] = typer.Option(None, help="Dataset root folder (for megc2019: the folder holding the CSV). "
@@ -31,7 +37,18 @@ def evaluate_command(
                                                "(they are otherwise refused, never resumed)."),
     quiet: bool = typer.Option(False, help="No progress bar."),
 ) -> None:
-    """Evaluate a recogniser; prints UF1/UAR/accuracy for the full set and each source database."""
+    """Evaluate a recogniser; prints UF1/UAR/accuracy for the full set and each source database
+    (``--task au``: per-AU F1 of an action-unit detector)."""
+    if task == "au":
+        from ..pipeline.au_evaluation import run_au_evaluation
+
+        run_au_evaluation(dataset=dataset, root=root, sheets=sheets, aus=aus, model=model, protocol=protocol,
+                          out=out, config=config, first_seed=seed, overwrite=overwrite, progress=not quiet, echo=typer.echo)
+        return
+    if task != "emotion":
+        from ..errors import ConfigError
+
+        raise ConfigError(f"unknown task {task!r}; choose 'emotion' or 'au'")
     from ..pipeline.evaluation import run_evaluation
 
     run_evaluation(dataset=dataset, root=root, model=model, protocol=protocol, out=out, config=config,

@@ -33,6 +33,8 @@ LABEL = ("TEST-SET SELECTED: each test subject's best epoch, chosen with its tes
          "it is reported only to measure how much such a selection inflates a score, never to choose anything.")
 #: How the selected epoch is chosen per test subject.
 SELECTION_RULE = "highest accuracy on the test subject; ties to the later epoch"
+#: Folder of a run directory holding the per-epoch test predictions (read only here).
+EPOCHS_DIR = "epochs"
 
 
 def select_epochs(epoch_preds: list[np.ndarray], y_tests: list[np.ndarray]) -> list[int]:
@@ -82,8 +84,6 @@ def leak_meter_report(epoch_preds: list[np.ndarray], y_tests: list[np.ndarray], 
 def write_leak_meter(out: Path, table, folds: list[Fold], keys: list[str], fingerprint: str,
                      metrics: dict) -> dict:
     """Read ``out/epochs/*.json`` of this run and write ``out/leak_meter.json`` (and a plot)."""
-    from .runner import EPOCHS_DIR
-
     records = []
     for key in keys:
         path = out / EPOCHS_DIR / f"{key}.json"

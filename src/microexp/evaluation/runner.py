@@ -41,6 +41,7 @@ from ..identity import load_digest_cache, package_version, save_digest_cache, se
 from ..io import atomic_write_json, atomic_write_text
 from ..recognisers import create_estimator, get_spec, input_kind_of
 from .backends import run_tasks
+from .leak_meter import EPOCHS_DIR, write_leak_meter
 from ..metrics import classification_report, mean_over_folds
 from .protocols import Fold, make_folds
 
@@ -225,8 +226,6 @@ def evaluate(table: SampleTable, config: EvaluationConfig, out_dir: str | Path |
         write_record()
         _write_outputs(out, predictions, metrics, table.classes)
         if cfg.leak_meter:
-            from .leak_meter import write_leak_meter
-
             write_leak_meter(out, table, folds, keys, fingerprint, metrics)
     return EvaluationResult(metrics, predictions, out, len(tasks), resumed)
 
@@ -241,8 +240,6 @@ def _progress(total: int, initial: int, enabled: bool):
 INPUTS_FILE = "inputs.json"
 #: What a run directory holds besides config.yaml (removed by ``overwrite``).
 RESULT_FILES = ("predictions.csv", "metrics.json", "confusion_matrix.png", INPUTS_FILE, "leak_meter.json")
-#: Per-epoch test predictions of the leak meter (read only by :mod:`.leak_meter`).
-EPOCHS_DIR = "epochs"
 
 
 def _describe_change(old: dict, new: dict) -> str:

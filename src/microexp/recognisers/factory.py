@@ -18,6 +18,7 @@ from ..models.registry import ModelSpec
 RECOGNISER_MODULES: tuple[str, ...] = (
     "microexp.recognisers.model_selection",
     "microexp.recognisers.ensemble",
+    "microexp.recognisers.au_detection",
 )
 #: The recogniser ``--model best`` runs: the best honest-LOSO model of benchmarks/megc2019.py on
 #: the MEGC2019 composite (see docs/models.md).

@@ -36,6 +36,7 @@ ALLOWED_CLASSES: tuple[str, ...] = (
     "microexp.recognisers.ensemble.FlowEnsemble",
     "microexp.recognisers.model_selection.TunedSVM",
     "microexp.recognisers.model_selection.NestedSearch",
+    "microexp.recognisers.au_detection.AUDetector",
     "microexp.training.classifier.TorchClassifier",
 )
 TORCH_CLASSIFIER = "microexp.training.classifier.TorchClassifier"

@@ -156,3 +156,18 @@ def test_aux_targets_reach_the_trainer_through_a_run(composite_fixture, tmp_path
     table.df["au:x"] = (table.y == 2).astype(float)
     with pytest.raises(ConfigError, match="samples"):
         evaluate(table, cfg, tmp_path / "multi", jobs=1, progress=False)
+
+
+def test_evaluate_cli_leak_meter_prints_the_leaked_score_apart(composite_fixture, tmp_path, capsys):
+    import yaml
+    from cli_main import run_main
+
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(yaml.safe_dump({"model": "ststnet", "trainer": TINY_TRAINER}))
+    out = tmp_path / "cli"
+    code, text = run_main(["evaluate", "--root", composite_fixture, "--config", cfg, "--out", out,
+                           "--leak-meter", "--jobs", "1", "--quiet"], capsys)
+    assert code == 0, text
+    meter = json.loads((out / "leak_meter.json").read_text())
+    assert meter["available"] and yaml.safe_load((out / "config.yaml").read_text())["leak_meter"] is True
+    assert "test-selected, LEAKS" in text and f"{meter['selected']['uf1']:.4f}" in text

@@ -36,6 +36,9 @@ def evaluate_command(
     overwrite: bool = typer.Option(False, help="Discard results in --out made with other settings or other data "
                                                "(they are otherwise refused, never resumed)."),
     quiet: bool = typer.Option(False, help="No progress bar."),
+    leak_meter: bool = typer.Option(False, "--leak-meter", help="Also record every epoch's test predictions of a deep "
+                                    "model and report, apart and labelled as leaked, what choosing each test "
+                                    "subject's best epoch would claim (leak_meter.json); the honest results are unchanged."),
 ) -> None:
     """Evaluate a recogniser; prints UF1/UAR/accuracy for the full set and each source database
     (``--task au``: per-AU F1 of an action-unit detector)."""
@@ -53,4 +56,5 @@ def evaluate_command(
 
     run_evaluation(dataset=dataset, root=root, model=model, protocol=protocol, out=out, config=config,
                    seeds=seeds, first_seed=seed, backend=backend, address=address, jobs=jobs, fast=fast, overwrite=overwrite,
+                   leak_meter=leak_meter,
                    progress=not quiet, echo=typer.echo)

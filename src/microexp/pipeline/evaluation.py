@@ -22,7 +22,7 @@ def run_evaluation(*, dataset: str | None, root: Path | None, model: str | None,
                    config: Path | None = None, seeds: int | None = None, first_seed: int | None = None,
                    backend: str = "local", address: str | None = None, jobs: int | None = None, fast: bool = False,
                    overwrite: bool = False, progress: bool = True, echo: Callable[[str], None] = print,
-                   table=None) -> dict:
+                   table=None, leak_meter: bool = False) -> dict:
     """Run one or several seeds; returns the metrics (mean ± std over seeds when several).
 
     Command-line values win over the config file's; the file's ``dataset`` and ``root`` are used
@@ -33,6 +33,8 @@ def run_evaluation(*, dataset: str | None, root: Path | None, model: str | None,
     changes = {k: v for k, v in (("model", model), ("protocol", protocol), ("dataset", dataset)) if v}
     if first_seed is not None:
         changes["seed"] = int(first_seed)
+    if leak_meter:
+        changes["leak_meter"] = True
     if root is not None:
         changes["root"] = str(Path(root).resolve())  # config.yaml then reproduces the run from any folder
     cfg = cfg.replace(**changes)
@@ -53,6 +55,8 @@ def run_evaluation(*, dataset: str | None, root: Path | None, model: str | None,
         res = evaluate(table, c, run_dir, backend=backend, jobs=jobs, address=address, progress=progress,
                        overwrite=overwrite)
         runs.append(res.metrics)
+        if c.leak_meter:
+            echo(_leak_line(run_dir, seed))
         if res.folds_resumed:
             echo(f"seed {seed}: resumed {res.folds_resumed} finished folds, computed {res.folds_computed}")
     metrics = runs[0] if n_seeds == 1 else _mean_std(runs)
@@ -62,6 +66,16 @@ def run_evaluation(*, dataset: str | None, root: Path | None, model: str | None,
                       + (f" · {n_seeds} seeds" if n_seeds > 1 else "")))
     echo(f"results: {out}")
     return metrics
+
+
+def _leak_line(run_dir: Path, seed: int) -> str:
+    import json
+
+    meter = json.loads((run_dir / "leak_meter.json").read_text())
+    if not meter.get("available"):
+        return f"seed {seed}: leak meter: {meter['reason']}"
+    return (f"seed {seed}: leak meter (test-selected, LEAKS): UF1 {meter['selected']['uf1']:.4f} vs honest "
+            f"{meter['honest']['uf1']:.4f} (inflation {meter['inflation']['uf1']:+.4f}); {run_dir / 'leak_meter.json'}")
 
 
 def _mean_std(runs: list[dict]) -> dict:

@@ -26,6 +26,11 @@ MODEL_MODULES: tuple[str, ...] = (
     "microexp.models.resnet_abn_arcface",
     "microexp.models.cropnet",
     "microexp.models.lbptop_svm",
+    "microexp.models.htnet",
+    "microexp.models.sssnet",
+    "microexp.models.rcn",
+    "microexp.models.dual_inception",
+    "microexp.models.featref",
 )
 
 

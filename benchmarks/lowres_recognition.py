@@ -6,7 +6,8 @@ four times on the MEGC2019 composite apex faces (3 classes), once per kind of fa
 * ``hr``     the 128×128 faces;
 * ``lr``     ``degrade`` → 32×32, then bicubic back to 128×128;
 * ``rrdb``   the same LR faces super-resolved by the L1-trained RRDBNet of ``super_resolution.py``;
-* ``esrgan`` the same LR faces super-resolved by its ESRGAN fine-tuned generator.
+* ``esrgan`` the same LR faces super-resolved by its ESRGAN fine-tuned generator;
+* ``efficient`` the same LR faces super-resolved by its efficient (RLFN-style) PSNR model.
 
 Protocol (reduced, and stated as such): the subject split of ``super_resolution.py`` (same
 ``--seed`` and ``--test-fraction``); the recogniser is trained on the training subjects' faces
@@ -15,7 +16,8 @@ training subjects only, so no test subject's face was ever seen by either networ
 LOSO version, with super-resolution networks trained without the test subject's database, is
 ``lowres_recognition_loso.py``. The LR faces are one draw of paper 000's random degradation
 (median blur with probability 1/2), so ``--sr-run`` must come from ``super_resolution.py
---median-prob 0.5`` (checked). Faces are
+--median-prob 0.5`` (checked); ``--lr-median-prob 0`` draws them on the blur path instead, for a run
+trained on it (the benchmark's default, also checked). Faces are
 shrunk to ``--input-size`` (area interpolation) before the CNN. Fixed epoch budget, no early
 stopping, no look at test faces. Ends with one JSON line.
 
@@ -51,15 +53,18 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--input-size", type=int, default=64)
     p.add_argument("--width", type=float, default=0.5)
-    p.add_argument("--conditions", nargs="+", default=["hr", "lr", "rrdb", "esrgan"],
-                   choices=["hr", "lr", "rrdb", "esrgan"])
+    p.add_argument("--conditions", nargs="+", default=["hr", "lr", "rrdb", "esrgan", "efficient"],
+                   choices=["hr", "lr", "rrdb", "esrgan", "efficient"])
+    p.add_argument("--lr-median-prob", type=float, default=None,
+                   help="chance of the median blur in the LR faces (default: paper 000's 1/2); the SR run must "
+                        "have been trained with the same")
     p.add_argument("--fast", action="store_true", help="2 epochs, 1 seed: a smoke test")
     return p.parse_args(argv)
 
 
-def check_sr_run_degradation(sr_run: Path) -> None:
-    """The LR faces here are paper 000's random mix (median blur with probability 1/2); refuse SR
-    networks trained on another mix, e.g. the blur-path default of ``super_resolution.py``."""
+def check_sr_run_degradation(sr_run: Path, lr_median_prob: float | None = None) -> None:
+    """The LR faces here are drawn with ``lr_median_prob`` (default: paper 000's random mix, median
+    blur with probability 1/2); refuse SR networks trained on another mix."""
     import yaml
 
     from microexp.errors import ProtocolError
@@ -69,10 +74,11 @@ def check_sr_run_degradation(sr_run: Path) -> None:
     if not config.is_file():
         raise ProtocolError(f"{config}: missing; run benchmarks/super_resolution.py first")
     trained = median_chance((yaml.safe_load(config.read_text()) or {}).get("sr", {}).get("median_prob"))
-    if trained != MEDIAN_PROB:
+    wanted = median_chance(lr_median_prob)
+    if trained != wanted:
         raise ProtocolError(f"{config}: its networks were trained with median_prob {trained}, but the LR faces "
-                            f"here are drawn with {MEDIAN_PROB}; use a run of super_resolution.py --median-prob "
-                            f"{MEDIAN_PROB}")
+                            f"here are drawn with {wanted}; use a run of super_resolution.py --median-prob "
+                            f"{wanted}, or --lr-median-prob {trained}")
 
 
 def shrink(faces: np.ndarray, size: int) -> np.ndarray:
@@ -102,7 +108,7 @@ def main(argv=None) -> dict:
     out, sr_run = Path(args.out), Path(args.sr_run)
     hr, table = load_composite_faces(args.root)
     test = subject_split(table, args.test_fraction, args.seed)
-    check_sr_run_degradation(sr_run)
+    check_sr_run_degradation(sr_run, args.lr_median_prob)
     split_file = sr_run / "split.json"
     if not split_file.is_file():
         raise ProtocolError(f"{split_file}: missing; run benchmarks/super_resolution.py first")
@@ -110,9 +116,10 @@ def main(argv=None) -> dict:
     if sorted(table.loc[test, "subject"].unique()) != sorted(sr_test_subjects):
         raise ProtocolError(f"{split_file}: its held-out subjects differ from this split (--seed / --test-fraction)")
 
-    lr = make_pairs(hr, 1, seed=args.seed + EVAL_SEED_OFFSET)[:, 0]
+    lr = make_pairs(hr, 1, seed=args.seed + EVAL_SEED_OFFSET, median_prob=args.lr_median_prob)[:, 0]
     sources = {"hr": None, "lr": None, "rrdb": sr_run / "model" / "generator_psnr.pt",
-               "esrgan": sr_run / "model" / "generator_gan.pt"}
+               "esrgan": sr_run / "model" / "generator_gan.pt",
+               "efficient": sr_run / "efficient" / "generator_psnr.pt"}
     y = table["label"].to_numpy().astype(int)
     groups = table["subject"].to_numpy()
     classes = ["negative", "positive", "surprise"]
@@ -130,7 +137,7 @@ def main(argv=None) -> dict:
             print(f"{name}: {source} is missing, skipped", file=sys.stderr)
             continue
         # A finished condition is stored with everything that defines it and reused when unchanged.
-        ident = {"epochs": args.epochs, "seeds": list(args.cnn_seeds), "input_size": args.input_size,
+        ident = {"lr_median_prob": args.lr_median_prob, "epochs": args.epochs, "seeds": list(args.cnn_seeds), "input_size": args.input_size,
                  "width": args.width, "seed": args.seed, "test_fraction": args.test_fraction,
                  "trainer": trainer, "model_kwargs": model_kwargs,
                  "generator_sha256": None if source is None else hashlib.sha256(source.read_bytes()).hexdigest()}

@@ -44,6 +44,13 @@ def parse_args(argv=None):
     p.add_argument("--patch", type=int, default=BENCH_CONFIG["patch_lr"])
     p.add_argument("--batch", type=int, default=BENCH_CONFIG["batch_size"])
     p.add_argument("--lr", type=float, default=BENCH_CONFIG["pretrain_lr"])
+    p.add_argument("--arch", choices=["rrdbnet", "srresnet", "rlfn"], default=BENCH_CONFIG["arch"])
+    p.add_argument("--esa", type=int, default=16, help="ESA channels (rlfn)")
+    p.add_argument("--unshuffle", action="store_true", help="pixel-unshuffle front end (rlfn)")
+    p.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights (0: off)")
+    p.add_argument("--l2-fraction", type=float, default=0.0, help="last fraction of iterations on MSE")
+    p.add_argument("--region-weight", type=float, default=0.0, help="extra loss weight on brows/eyes/mouth")
+    p.add_argument("--variants", type=int, default=BENCH_CONFIG["lr_variants"], help="LR draws per face")
     return p.parse_args(argv)
 
 
@@ -62,21 +69,30 @@ def main(argv=None) -> dict:
     val = subject_split(train_table, 0.2, 1)
     cfg = SRConfig.from_dict(dict(
         BENCH_CONFIG, n_features=args.nf, n_blocks=args.nb, growth=args.gc, patch_lr=args.patch,
-        batch_size=args.batch, pretrain_lr=args.lr, pretrain_iters=args.iters or 10**7,
+        batch_size=args.batch, pretrain_lr=args.lr, pretrain_iters=args.iters or 10**7, arch=args.arch,
+        esa_channels=args.esa, unshuffle=args.unshuffle, ema_decay=args.ema, l2_fraction=args.l2_fraction,
+        region_weight=args.region_weight, lr_variants=args.variants,
         pretrain_minutes=None if args.iters else args.minutes, median_prob=args.median_prob,
         gan_iters=0, iters_per_epoch=1000, seed=0))
     out = Path(args.out) / args.name
     pairs = make_pairs(hr_train[~val], cfg.lr_variants, seed=0, median_prob=cfg.median_prob)
+    from microexp.restore.regions import region_masks
+
+    masks = region_masks(hr_train)
     result = train_super_resolution(hr_train[~val], pairs, cfg, out / "model", resume=False,
-                                    log=lambda m: print(m, file=sys.stderr, flush=True))
+                                    region_masks=masks[~val], log=lambda m: print(m, file=sys.stderr, flush=True))
     gen, _ = load_generator(out / "model" / "generator_psnr.pt")
     faces = hr_train[val]
-    summary = {"name": args.name, "iterations": result["history"][-1]["iteration"], "n_val_faces": int(val.sum())}
+    last = result["history"][-1]
+    summary = {"name": args.name, "iterations": last["iteration"], "minutes": last["minutes"],
+               "iterations_per_minute": round(last["iteration"] / max(last["minutes"], 1e-9), 1),
+               "n_val_faces": int(val.sum())}
     for path, median_prob in (("blur", 0.0), ("median", 1.0)):
         lr = make_pairs(faces, 1, seed=10**6, median_prob=median_prob)[:, 0]
         for method, sr in (("bicubic", upscale_bicubic(lr)), ("model", upscale_with(gen, lr))):
-            q = image_quality(faces, sr)
+            q = image_quality(faces, sr, masks[val])
             summary[f"{path}_{method}_psnr"] = round(float(q["psnr"].mean()), 3)
+            summary[f"{path}_{method}_psnr_regions"] = round(float(q["psnr_regions"].mean()), 3)
             summary[f"{path}_{method}_ssim"] = round(float(q["ssim"].mean()), 4)
             summary[f"{path}_{method}_ssim_gauss"] = round(float(q["ssim_gauss"].mean()), 4)
     atomic_write_json(out / "metrics.json", {"settings": vars(args), "summary": summary})

@@ -28,3 +28,9 @@ def test_blur_path_sr_run_is_refused_with_the_fix(tmp_path, bench):
     assert "config.yaml" in str(err.value)
     with pytest.raises(ProtocolError, match="missing"):
         bench.check_sr_run_degradation(tmp_path / "nowhere")
+
+
+def test_blur_path_faces_go_with_a_blur_path_sr_run(tmp_path, bench):
+    bench.check_sr_run_degradation(_sr_run(tmp_path, 0.0), 0.0)
+    with pytest.raises(ProtocolError, match=r"median_prob 0\.5.*drawn with 0\.0.*--lr-median-prob 0\.5"):
+        bench.check_sr_run_degradation(_sr_run(tmp_path, 0.5), 0.0)

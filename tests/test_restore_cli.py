@@ -100,3 +100,28 @@ def test_eval_options_for_the_degradation_path_and_self_ensemble(tmp_path):
     result = runner.invoke(app, ["sr", "eval", "--model", str(run / "generator_psnr.pt"), "--faces", str(faces),
                                  "--out", str(tmp_path / "bad"), "--self-ensemble", "3"])
     assert result.exit_code != 0 and "self_ensemble" in (result.output + str(result.exception))
+
+
+def test_train_the_efficient_generator_from_the_command_line(tmp_path):
+    from microexp.restore import load_generator
+    from microexp.restore.efficient import RLFNet
+
+    faces = _folder(tmp_path / "faces", n=2, size=40)
+    config = tmp_path / "sr.yaml"
+    settings = ("arch: rlfn\nn_features: 4\nn_blocks: 1\nesa_channels: 4\npatch_lr: 4\nbatch_size: 2\n"
+                "lr_variants: 1\npretrain_iters: 2\ngan_iters: 0\niters_per_epoch: 1\nema_decay: 0.9\n"
+                "l2_fraction: 0.5\n")
+    config.write_text(settings)
+    run = tmp_path / "run"
+    result = runner.invoke(app, ["sr", "train", "--faces", str(faces), "--out", str(run), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    gen, cfg = load_generator(run / "generator_psnr.pt")
+    assert isinstance(gen, RLFNet) and cfg.ema_decay == 0.9
+    history = json.loads((run / "history.json").read_text())
+    assert ["l1" in h for h in history] == [True, False] and "l2" in history[1]
+    # region weights need landmarks on every face: noise images are refused, naming the file
+    config.write_text(settings + "region_weight: 1.0\n")
+    result = runner.invoke(app, ["sr", "train", "--faces", str(faces), "--out", str(tmp_path / "run2"),
+                                 "--config", str(config)])
+    assert isinstance(result.exception, DataError) and "face0.png" in str(result.exception)
+    assert not (tmp_path / "run2" / "checkpoint.pt").exists()

@@ -46,7 +46,7 @@ def _faces_digest(folder: Path, run: Path) -> str:
 def train(faces: Path = typer.Option(..., help="folder of HR face images (resized to 128×128)"),
           out: Path = typer.Option(..., help="run folder (checkpoint, samples, generators)"),
           config: Optional[Path] = typer.Option(None, help="YAML of SRConfig settings"),
-          arch: Optional[str] = typer.Option(None, help="rrdbnet or srresnet"),
+          arch: Optional[str] = typer.Option(None, help="rrdbnet, srresnet or rlfn (the efficient generator)"),
           pretrain_iters: Optional[int] = typer.Option(None), gan_iters: Optional[int] = typer.Option(None),
           vgg_weights: Optional[Path] = typer.Option(None, help="VGG19 state_dict (torchvision keys) for the perceptual loss"),
           max_minutes: Optional[float] = typer.Option(None, help="stop after this wall time; rerun to resume"),
@@ -60,11 +60,17 @@ def train(faces: Path = typer.Option(..., help="folder of HR face images (resize
 
     cfg = _load_config(config, {"arch": arch, "pretrain_iters": pretrain_iters, "gan_iters": gan_iters,
                                 "vgg_weights": str(vgg_weights) if vgg_weights else None, "seed": seed})
-    _, hr = _hr_faces(faces)
+    names, hr = _hr_faces(faces)
     lr = make_pairs(hr, cfg.lr_variants, seed=cfg.seed, median_prob=cfg.median_prob)
+    masks = None
+    if cfg.region_weight > 0:  # brows, eyes and mouth weigh more: their masks from each face's landmarks
+        from ..restore.regions import region_masks
+
+        masks = region_masks(hr, names=[str(faces / n) for n in names])
     check_output_dir(out, "run folder")
     result = train_super_resolution(hr, lr, cfg, out, resume=not fresh, max_minutes=max_minutes,
-                                    data_digest=_faces_digest(faces, out), log=lambda m: typer.echo(m))
+                                    data_digest=_faces_digest(faces, out), region_masks=masks,
+                                    log=lambda m: typer.echo(m))
     typer.echo(f"{'finished' if result['finished'] else 'paused'}: {out}")
 
 

@@ -11,7 +11,7 @@ from torch import nn
 from ..config import ConfigModel
 from ..errors import ConfigError, DataError
 
-GENERATORS = ("rrdbnet", "srresnet")
+GENERATORS = ("rrdbnet", "srresnet", "rlfn")
 
 
 @dataclass
@@ -20,8 +20,10 @@ class SRConfig(ConfigModel):
 
     arch: str = "rrdbnet"
     n_features: int = 32          # ESRGAN: 64
-    n_blocks: int = 2             # ESRGAN: 23 RRDBs; SRGAN: 16 residual blocks
+    n_blocks: int = 2             # ESRGAN: 23 RRDBs; SRGAN: 16 residual blocks; RLFN: 6 blocks
     growth: int = 16              # ESRGAN: 32 (RRDBNet only)
+    esa_channels: int = 16        # RLFN: 16 (rlfn only: channels of the spatial attention)
+    unshuffle: bool = False       # rlfn only: pixel-unshuffle front end (body at half the LR size)
     upsampler: str = "pixelshuffle"  # ESRGAN: "nearest" (RRDBNet only)
     global_residual: bool = True  # add bicubic(LR) to the output (not in the papers)
     scale: int = 4                # paper 000: ×4, 32 → 128
@@ -34,6 +36,12 @@ class SRConfig(ConfigModel):
     pretrain_iters: int = 3000
     pretrain_lr: float = 2e-4     # ESRGAN: 2e-4
     pretrain_minutes: float | None = None  # wall-clock cap; the LR schedule then follows elapsed time
+    l2_fraction: float = 0.0      # the last fraction of phase 1 trained with MSE instead of L1 (RLFN's
+                                  # fine-tuning stage: PSNR measures squared error)
+    ema_decay: float = 0.0        # > 0: the PSNR model is an exponential moving average of the weights
+    region_weight: float = 0.0    # > 0: pixels in the landmark regions (brows, eyes, mouth) count
+                                  # 1 + region_weight times in the pixel loss (needs region masks)
+    channels_last: bool = False   # train in the channels-last memory layout
     # phase 2: adversarial fine-tuning (ESRGAN)
     gan_iters: int = 600
     gan_lr: float = 1e-4          # ESRGAN: 1e-4
@@ -52,6 +60,12 @@ class SRConfig(ConfigModel):
     def validate(self, source: str) -> None:
         if self.arch not in GENERATORS:
             raise ConfigError(f"{source}: unknown generator {self.arch!r}; known: {', '.join(GENERATORS)}")
+        if not 0.0 <= self.l2_fraction <= 1.0:
+            raise ConfigError(f"{source}: l2_fraction must lie in [0, 1], got {self.l2_fraction}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"{source}: ema_decay must lie in [0, 1), got {self.ema_decay}")
+        if self.region_weight < 0:
+            raise ConfigError(f"{source}: region_weight must be ≥ 0, got {self.region_weight}")
 
 
 def build_generator(cfg: SRConfig) -> nn.Module:
@@ -65,6 +79,11 @@ def build_generator(cfg: SRConfig) -> nn.Module:
 
         return SRResNet(n_features=cfg.n_features, n_blocks=cfg.n_blocks, scale=cfg.scale,
                         global_residual=cfg.global_residual)
+    if cfg.arch == "rlfn":
+        from .efficient import RLFNet
+
+        return RLFNet(n_features=cfg.n_features, n_blocks=cfg.n_blocks, esa_channels=cfg.esa_channels,
+                      scale=cfg.scale, global_residual=cfg.global_residual, unshuffle=cfg.unshuffle)
     raise ConfigError(f"unknown generator {cfg.arch!r}; known: {', '.join(GENERATORS)}")
 
 

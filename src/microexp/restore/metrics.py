@@ -63,18 +63,53 @@ def ssim(reference: np.ndarray, estimate: np.ndarray, window: str = "uniform") -
     return float(structural_similarity(a, b, data_range=1.0, win_size=7, channel_axis=channel_axis))
 
 
-def image_quality(references: np.ndarray, estimates: np.ndarray) -> dict[str, np.ndarray]:
+def region_psnr(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray) -> float:
+    """PSNR over the pixels where ``mask`` ``(H, W)`` is True (all channels)."""
+    a, b, mask = to_unit(reference), to_unit(estimate), np.asarray(mask, bool)
+    if a.shape != b.shape or mask.shape != a.shape[:2]:
+        raise ValueError(f"shape mismatch: {a.shape}, {b.shape}, mask {mask.shape}")
+    if not mask.any():
+        raise ValueError("empty region mask")
+    return psnr_from_mse(float(np.mean((a[mask] - b[mask]) ** 2)))
+
+
+def region_ssim(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray) -> float:
+    """Mean of the SSIM map (uniform 7×7 window, channels averaged) over the pixels of ``mask``."""
+    from skimage.metrics import structural_similarity
+
+    a, b, mask = to_unit(reference), to_unit(estimate), np.asarray(mask, bool)
+    if a.shape != b.shape or mask.shape != a.shape[:2]:
+        raise ValueError(f"shape mismatch: {a.shape}, {b.shape}, mask {mask.shape}")
+    if not mask.any():
+        raise ValueError("empty region mask")
+    channel_axis = -1 if a.ndim == 3 else None
+    _, full = structural_similarity(a, b, data_range=1.0, win_size=7, channel_axis=channel_axis, full=True)
+    if full.ndim == 3:
+        full = full.mean(axis=2)
+    return float(full[mask].mean())
+
+
+def image_quality(references: np.ndarray, estimates: np.ndarray,
+                  region_masks: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per-image ``psnr``, ``ssim`` (uniform window), ``ssim_gauss`` (Gaussian window), ``mse``
-    arrays for two aligned stacks ``(N, H, W[, C])``."""
+    arrays for two aligned stacks ``(N, H, W[, C])``; with ``region_masks`` ``(N, H, W)`` also
+    ``psnr_regions`` and ``ssim_regions`` over each face's masked pixels (brows, eyes, mouth)."""
     if len(references) != len(estimates):
         raise ValueError(f"{len(references)} references but {len(estimates)} estimates")
+    if region_masks is not None and len(region_masks) != len(references):
+        raise ValueError(f"{len(references)} references but {len(region_masks)} region masks")
     out = {"psnr": [], "ssim": [], "ssim_gauss": [], "mse": []}
-    for ref, est in zip(references, estimates):
+    if region_masks is not None:
+        out.update(psnr_regions=[], ssim_regions=[])
+    for i, (ref, est) in enumerate(zip(references, estimates)):
         m = mse(ref, est)
         out["mse"].append(m)
         out["psnr"].append(psnr_from_mse(m))
         out["ssim"].append(ssim(ref, est, "uniform"))
         out["ssim_gauss"].append(ssim(ref, est, "gaussian"))
+        if region_masks is not None:
+            out["psnr_regions"].append(region_psnr(ref, est, region_masks[i]))
+            out["ssim_regions"].append(region_ssim(ref, est, region_masks[i]))
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 

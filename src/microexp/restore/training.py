@@ -37,31 +37,47 @@ from .upscale import comparison_grid, to_tensor, upscale_bicubic, upscale_with
 class PatchSampler:
     """Random aligned (LR, HR) patch batches with the 8 flips/transpositions.
 
-    ``hr``: ``(N, H, W, C)`` uint8; ``lr``: ``(N, V, H/s, W/s, C)`` uint8 (V degradations per face).
+    ``hr``: ``(N, H, W, C)`` uint8; ``lr``: ``(N, V, H/s, W/s, C)`` uint8 (V degradations per face);
+    ``masks``: optional ``(N, H, W)`` bool landmark-region masks, cut out with the HR patch.
+    One batch is gathered with a single fancy index per array (flips and transpositions folded into
+    the index grids), not a Python loop over its patches.
     """
 
-    def __init__(self, hr: np.ndarray, lr: np.ndarray, scale: int, patch_lr: int, rng: np.random.Generator):
+    def __init__(self, hr: np.ndarray, lr: np.ndarray, scale: int, patch_lr: int, rng: np.random.Generator,
+                 masks: np.ndarray | None = None):
         self.hr, self.lr, self.scale, self.rng = hr, lr, scale, rng
+        self.masks = None if masks is None else np.asarray(masks, bool)
+        if self.masks is not None and self.masks.shape != hr.shape[:3]:
+            raise ValueError(f"masks must have shape {hr.shape[:3]}, got {self.masks.shape}")
         self.patch_lr = min(patch_lr, lr.shape[2], lr.shape[3])
 
-    def sample(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    @staticmethod
+    def _grids(y, x, size, flip_v, flip_h, transpose):
+        """Row and column index grids ``(B, size, size)`` of each patch, flips and transposition applied."""
+        steps = np.arange(size)
+        rows = y[:, None] + np.where(flip_v[:, None], size - 1 - steps, steps)
+        cols = x[:, None] + np.where(flip_h[:, None], size - 1 - steps, steps)
+        t = transpose[:, None, None]
+        grid_r = np.where(t, rows[:, None, :], rows[:, :, None])
+        grid_c = np.where(t, cols[:, :, None], cols[:, None, :])
+        return grid_r, grid_c
+
+    def sample(self, batch_size: int) -> tuple[torch.Tensor, ...]:
+        """``(lr, hr)`` float tensors in [0, 1] (``(B, C, p, p)``, ``(B, C, s·p, s·p)``), plus the
+        ``(B, 1, s·p, s·p)`` region masks when the sampler has masks."""
         p, s, rng = self.patch_lr, self.scale, self.rng
         n, v, h, w = self.lr.shape[:4]
-        lrs, hrs = [], []
-        for _ in range(batch_size):
-            i, k = rng.integers(n), rng.integers(v)
-            y, x = rng.integers(h - p + 1), rng.integers(w - p + 1)
-            lr = self.lr[i, k, y:y + p, x:x + p]
-            hr = self.hr[i, y * s:(y + p) * s, x * s:(x + p) * s]
-            if rng.random() < 0.5:
-                lr, hr = lr[:, ::-1], hr[:, ::-1]
-            if rng.random() < 0.5:
-                lr, hr = lr[::-1], hr[::-1]
-            if rng.random() < 0.5:
-                lr, hr = lr.transpose(1, 0, 2), hr.transpose(1, 0, 2)
-            lrs.append(lr)
-            hrs.append(hr)
-        return to_tensor(np.stack(lrs)), to_tensor(np.stack(hrs))
+        i, k = rng.integers(n, size=batch_size), rng.integers(v, size=batch_size)
+        y, x = rng.integers(h - p + 1, size=batch_size), rng.integers(w - p + 1, size=batch_size)
+        flip_h, flip_v, transpose = (rng.random((3, batch_size)) < 0.5)
+        r, c = self._grids(y, x, p, flip_v, flip_h, transpose)
+        lr = self.lr[i[:, None, None], k[:, None, None], r, c]
+        r, c = self._grids(y * s, x * s, p * s, flip_v, flip_h, transpose)
+        hr = self.hr[i[:, None, None], r, c]
+        out = (to_tensor(lr), to_tensor(hr))
+        if self.masks is not None:
+            out += (torch.from_numpy(self.masks[i[:, None, None], r, c]).float().unsqueeze(1),)
+        return out
 
 
 def _state_bytes(obj) -> bytes:
@@ -141,7 +157,7 @@ def _check_same_inputs(saved: dict | None, now: dict, ckpt_path: Path) -> None:
 def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_dir: str | Path, *,
                            preview: int = 4, resume: bool = True, max_minutes: float | None = None,
                            perceptual: torch.nn.Module | None = None, data_digest: str | None = None,
-                           log: Callable[[str], None] = print) -> dict:
+                           region_masks: np.ndarray | None = None, log: Callable[[str], None] = print) -> dict:
     """Train on ``hr`` ``(N, 128, 128, 3)`` / ``lr`` ``(N, V, 32, 32, 3)`` uint8; returns a summary.
 
     ``perceptual`` overrides the VGG19 loss built from ``cfg.vgg_weights`` (tests pass a small one).
@@ -150,7 +166,14 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     version are those of the checkpoint (else :class:`ConfigError`). ``data_digest`` names the
     training data (e.g. :func:`microexp.identity.files_digest` of the image files); by default it
     is :func:`arrays_digest` of ``hr`` and ``lr``. Phase 2 is skipped when ``cfg.gan_iters == 0``.
+
+    ``region_masks`` ``(N, 128, 128)`` bool (e.g. :func:`microexp.restore.regions.region_masks`)
+    mark the landmark regions that ``cfg.region_weight`` weighs up in the pixel loss; they are part
+    of the training data's identity. Phase 1 ends with ``cfg.l2_fraction`` of its iterations on
+    MSE; with ``cfg.ema_decay`` the PSNR model (and the start of phase 2) is the moving average.
     """
+    if cfg.region_weight > 0 and region_masks is None:
+        raise ConfigError("region_weight > 0 needs region masks of the training faces (region_masks=...)")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
@@ -159,9 +182,16 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.pretrain_lr, betas=(0.9, 0.99))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.gan_lr, betas=(0.9, 0.99))
     state = {"phase": "pretrain", "iteration": 0, "seconds": 0.0, "history": []}
-    sampler = PatchSampler(hr, lr, cfg.scale, cfg.patch_lr, np.random.default_rng(cfg.seed))
+    masks = region_masks if cfg.region_weight > 0 else None
+    sampler = PatchSampler(hr, lr, cfg.scale, cfg.patch_lr, np.random.default_rng(cfg.seed), masks=masks)
+    ema = _EMA(gen, cfg.ema_decay) if cfg.ema_decay > 0 else None
+    if cfg.channels_last:
+        gen = gen.to(memory_format=torch.channels_last)
     ckpt_path = out_dir / "checkpoint.pt"
-    identity = {"data": data_digest or arrays_digest(hr, lr), "microexp": package_version()}
+    digest = data_digest or arrays_digest(hr, lr)
+    if masks is not None:
+        digest = hashlib.sha256((digest + arrays_digest(masks)).encode()).hexdigest()
+    identity = {"data": digest, "microexp": package_version()}
     if resume and ckpt_path.is_file():
         ck = _read_checkpoint(ckpt_path)
         _check_same_config(ck["config"], cfg, ckpt_path)
@@ -174,6 +204,8 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
                  "history": ck["history"]}
         sampler.rng.bit_generator.state = ck["sampler_rng"]
         torch.set_rng_state(ck["torch_rng"])
+        if ema is not None:
+            ema.load_state_dict(ck.get("ema") or {}, ckpt_path)
         log(f"resumed at {state['phase']} iteration {state['iteration']}")
     # Written only once the checkpoint (if any) is known to belong to this run.
     atomic_write_json(out_dir / "config.json", cfg.to_dict())
@@ -192,7 +224,8 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
             "seconds": state["seconds"], "history": state["history"],
             "generator": gen.state_dict(), "discriminator": disc.state_dict(),
             "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-            "sampler_rng": sampler.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}))
+            "sampler_rng": sampler.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+            "ema": ema.state_dict() if ema is not None else {}}))
 
     def sample_grid(epoch: int):
         lr0 = lr[preview_idx, 0]
@@ -219,15 +252,21 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
             progress = _progress(it, total, state["seconds"], minutes)
             if progress >= 1.0:
                 break
-            lr_b, hr_b = sampler.sample(cfg.batch_size)
+            lr_b, hr_b, *mask_b = sampler.sample(cfg.batch_size)
+            if cfg.channels_last:
+                lr_b, hr_b = (t.contiguous(memory_format=torch.channels_last) for t in (lr_b, hr_b))
             if phase == "pretrain":
                 for group in opt_g.param_groups:
                     group["lr"] = _cosine_lr(cfg.pretrain_lr, progress)
-                loss = F.l1_loss(gen(lr_b), hr_b)
+                squared = progress >= 1.0 - cfg.l2_fraction and cfg.l2_fraction > 0
+                weights = 1.0 + cfg.region_weight * mask_b[0] if mask_b else None
+                loss = pixel_loss(gen(lr_b), hr_b, squared=squared, weights=weights)
                 opt_g.zero_grad(set_to_none=True)
                 loss.backward()
                 opt_g.step()
-                losses = {"l1": loss.item()}
+                if ema is not None:
+                    ema.update(gen)
+                losses = {"l2" if squared else "l1": loss.item()}
             else:
                 losses = _gan_step(gen, disc, opt_g, opt_d, lr_b, hr_b, cfg, perceptual)
             for k, v in losses.items():
@@ -249,6 +288,8 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
                 if out_of_time() and not last:
                     log(f"time budget of {max_minutes} min spent; resume to continue")
                     return {"finished": False, **state}
+        if phase == "pretrain" and ema is not None:
+            ema.copy_to(gen)  # the PSNR model is the average; phase 2 starts from it
         name = "generator_psnr.pt" if phase == "pretrain" else "generator_gan.pt"
         atomic_write_bytes(out_dir / name, generator_bytes(gen, cfg))
         if phase == "pretrain":
@@ -258,6 +299,48 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
         checkpoint()
     state["phase"] = "done"
     return {"finished": True, **state}
+
+
+def pixel_loss(output: torch.Tensor, target: torch.Tensor, *, squared: bool = False,
+               weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean absolute (or squared) error; with ``weights`` (broadcast over channels) a weighted mean."""
+    err = (output - target).abs() if not squared else (output - target) ** 2
+    if weights is None:
+        return err.mean()
+    weights = weights.expand_as(err)
+    return (err * weights).sum() / weights.sum()
+
+
+class _EMA:
+    """Exponential moving average of a module's floating-point state, with the usual warm-up
+    (decay ``min(decay, (1 + t) / (10 + t))`` at update ``t``)."""
+
+    def __init__(self, module: torch.nn.Module, decay: float):
+        self.decay, self.updates = decay, 0
+        self.shadow = {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, module: torch.nn.Module) -> None:
+        self.updates += 1
+        d = min(self.decay, (1.0 + self.updates) / (10.0 + self.updates))
+        for k, v in module.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.shadow[k].mul_(d).add_(v.detach(), alpha=1.0 - d)
+            else:
+                self.shadow[k].copy_(v)
+
+    def copy_to(self, module: torch.nn.Module) -> None:
+        module.load_state_dict(self.shadow)
+
+    def state_dict(self) -> dict:
+        return {"updates": self.updates, "shadow": self.shadow}
+
+    def load_state_dict(self, state: dict, source) -> None:
+        if not isinstance(state, dict) or set(state) != {"updates", "shadow"}:
+            raise DataError("the checkpoint has no moving average of the weights, which its settings ask for",
+                            source)
+        self.updates = int(state["updates"])
+        self.shadow = {k: v.clone() for k, v in state["shadow"].items()}
 
 
 def _gan_step(gen, disc, opt_g, opt_d, lr_b, hr_b, cfg: SRConfig, perceptual) -> dict[str, float]:

@@ -68,7 +68,7 @@ def check_sr_run_degradation(sr_run: Path, lr_median_prob: float | None = None) 
     import yaml
 
     from microexp.errors import ProtocolError
-    from microexp.restore.degradation import MEDIAN_PROB, median_chance
+    from microexp.restore.degradation import median_chance
 
     config = sr_run / "config.yaml"
     if not config.is_file():
@@ -137,8 +137,8 @@ def main(argv=None) -> dict:
             print(f"{name}: {source} is missing, skipped", file=sys.stderr)
             continue
         # A finished condition is stored with everything that defines it and reused when unchanged.
-        ident = {"lr_median_prob": args.lr_median_prob, "epochs": args.epochs, "seeds": list(args.cnn_seeds), "input_size": args.input_size,
-                 "width": args.width, "seed": args.seed, "test_fraction": args.test_fraction,
+        ident = {"lr_median_prob": args.lr_median_prob, "epochs": args.epochs, "seeds": list(args.cnn_seeds),
+                 "input_size": args.input_size, "width": args.width, "seed": args.seed, "test_fraction": args.test_fraction,
                  "trainer": trainer, "model_kwargs": model_kwargs,
                  "generator_sha256": None if source is None else hashlib.sha256(source.read_bytes()).hexdigest()}
         cache = out / "conditions" / f"{name}.json"

@@ -10,7 +10,7 @@ Three generators, each trained for a FIXED number of iterations (never a wall-cl
 figures do not depend on the machine's speed; the wall time is reported beside them):
 
 * ``efficient``: the RLFN-style generator of ``microexp.restore.efficient`` (4 residual local
-  feature blocks of 32 features, L1, Adam 2e-3 with cosine decay, 20 000 iterations), its settings
+  feature blocks of 32 features, L1, Adam 2e-3 with cosine decay, 18 000 iterations), its settings
   chosen by ``super_resolution_pilot.py`` on an inner split of the training subjects;
 * ``rrdb``: the L1-trained RRDBNet (the PSNR model of the ESRGAN recipe);
 * ``esrgan``: ``rrdb`` fine-tuned with the relativistic GAN loss.
@@ -101,10 +101,10 @@ BENCH_CONFIG = dict(arch="rrdbnet", n_features=32, n_blocks=2, growth=16, upsamp
 #: benchmark's 16×16 patches, Adam 2e-3 with cosine decay; L1 only (no GAN phase). Chosen by
 #: ``super_resolution_pilot.py`` on an inner split of the training subjects (10 pilot runs, listed in
 #: docs/super_resolution.md); weight averaging, an MSE tail and region weighting were tried there and
-#: are off because they did not raise the validation PSNR. 20 000 iterations fit in about 27
-#: minutes on a 2-core machine (``sr_speed.py``: about 750 a minute).
+#: are off because they did not raise the validation PSNR. 18 000 iterations take about 27 minutes
+#: on a 2-core machine (about 680 a minute in a benchmark run, with its checkpoints and sample grids).
 EFFICIENT_CONFIG = dict(BENCH_CONFIG, arch="rlfn", n_features=32, n_blocks=4, esa_channels=16, unshuffle=False,
-                        patch_lr=16, pretrain_lr=2e-3, pretrain_iters=20_000, gan_iters=0, ema_decay=0.0,
+                        patch_lr=16, pretrain_lr=2e-3, pretrain_iters=18_000, gan_iters=0, ema_decay=0.0,
                         l2_fraction=0.0, region_weight=0.0, iters_per_epoch=500)
 FAST_CONFIG = dict(BENCH_CONFIG, n_features=8, growth=8, n_blocks=1, d_features=8, pretrain_iters=20,
                    gan_iters=10, iters_per_epoch=10, lr_variants=1)

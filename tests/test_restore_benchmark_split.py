@@ -15,6 +15,15 @@ def pilot(load_benchmark):
     return load_benchmark("super_resolution_pilot")
 
 
+@pytest.fixture(scope="module")
+def fast_run(load_benchmark, megc2019_root, tmp_path_factory):
+    """One smoke run of the benchmark, trained on the blur path only (``--median-prob 0``)."""
+    out = tmp_path_factory.mktemp("sr_bench") / "sr"
+    summary = load_benchmark("super_resolution").main(
+        ["--root", str(megc2019_root), "--out", str(out), "--fast", "--threads", "1", "--median-prob", "0"])
+    return out, summary
+
+
 def test_subject_split_holds_out_whole_subjects_of_every_database(bench, megc2019_root):
     table = pd.read_csv(megc2019_root / bench.CSV_NAME)
     table["subject"] = table["dataset"].astype(str) + "/" + table["sub"].astype(str)
@@ -33,12 +42,12 @@ def test_composite_faces_load_at_128(bench, megc2019_root):
     assert faces.shape == (len(table), 128, 128, 3) and faces.dtype.name == "uint8"
 
 
-def test_fast_run_scores_both_degradation_paths(bench, megc2019_root, tmp_path):
+def test_fast_run_scores_both_degradation_paths(bench, fast_run):
     """A smoke run of the benchmark: every method is scored on the blur path (headline keys) and
     on the median-blur path, and the median blur really makes bicubic worse."""
     import json
 
-    summary = bench.main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1"])
+    out, summary = fast_run
     for method in ("bicubic", "rrdb", "rrdb_se", "esrgan", "efficient", "efficient_se"):
         for suffix in ("", "_median", "_mixed"):
             assert 0.0 < summary[f"{method}_ssim{suffix}"] <= 1.0
@@ -53,11 +62,11 @@ def test_fast_run_scores_both_degradation_paths(bench, megc2019_root, tmp_path):
     assert summary["iterations_per_minute"] > 0
     assert summary["best_psnr_model"] in ("rrdb", "efficient")
     assert summary["efficient_gmacs_per_face"] > 0 and summary["rrdb_parameters"] > 0
-    stored = json.loads((tmp_path / "sr" / "metrics.json").read_text())
+    stored = json.loads((out / "metrics.json").read_text())
     assert set(stored["per_method"]) == {"blur", "median", "mixed"}
-    assert (tmp_path / "sr" / "grid_hr_lr_bicubic_psnr_gan.png").is_file()
-    assert (tmp_path / "sr" / "grid_hr_lr_bicubic_psnr_gan_median.png").is_file()
-    assert (tmp_path / "sr" / "efficient" / "generator_psnr.pt").is_file()
+    assert (out / "grid_hr_lr_bicubic_psnr_gan.png").is_file()
+    assert (out / "grid_hr_lr_bicubic_psnr_gan_median.png").is_file()
+    assert (out / "efficient" / "generator_psnr.pt").is_file()
 
 
 def test_pilot_scores_a_split_of_the_training_subjects(pilot, bench, megc2019_root, tmp_path):
@@ -72,14 +81,15 @@ def test_pilot_scores_a_split_of_the_training_subjects(pilot, bench, megc2019_ro
     assert summary["iterations"] >= 1
 
 
-def test_training_degradation_can_be_the_blur_path_only(bench, megc2019_root, tmp_path):
-    """--median-prob 0 trains on the blur path alone; the held-out faces are still scored on all paths."""
+def test_training_degradation_can_be_the_blur_path_only(fast_run):
+    """--median-prob 0 trains both generators on the blur path alone; the held-out faces are still
+    scored on all paths."""
     import yaml
 
-    summary = bench.main(["--root", str(megc2019_root), "--out", str(tmp_path / "sr"), "--fast", "--threads", "1",
-                             "--median-prob", "0"])
-    assert yaml.safe_load((tmp_path / "sr" / "config.yaml").read_text())["sr"]["median_prob"] == 0.0
-    assert "rrdb_psnr_median" in summary and "rrdb_psnr" in summary
+    out, summary = fast_run
+    config = yaml.safe_load((out / "config.yaml").read_text())
+    assert config["sr"]["median_prob"] == 0.0 and config["efficient"]["median_prob"] == 0.0
+    assert "rrdb_psnr_median" in summary and "rrdb_psnr" in summary and "efficient_psnr_mixed" in summary
 
 
 def test_pilot_can_be_capped_in_iterations(pilot, megc2019_root, tmp_path):

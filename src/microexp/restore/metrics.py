@@ -63,13 +63,19 @@ def ssim(reference: np.ndarray, estimate: np.ndarray, window: str = "uniform") -
     return float(structural_similarity(a, b, data_range=1.0, win_size=7, channel_axis=channel_axis))
 
 
-def region_psnr(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray) -> float:
-    """PSNR over the pixels where ``mask`` ``(H, W)`` is True (all channels)."""
+def _masked_pair(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray):
+    """Both images in [0, 1] and the bool mask, checked to match and the mask to be non-empty."""
     a, b, mask = to_unit(reference), to_unit(estimate), np.asarray(mask, bool)
     if a.shape != b.shape or mask.shape != a.shape[:2]:
         raise ValueError(f"shape mismatch: {a.shape}, {b.shape}, mask {mask.shape}")
     if not mask.any():
         raise ValueError("empty region mask")
+    return a, b, mask
+
+
+def region_psnr(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray) -> float:
+    """PSNR over the pixels where ``mask`` ``(H, W)`` is True (all channels)."""
+    a, b, mask = _masked_pair(reference, estimate, mask)
     return psnr_from_mse(float(np.mean((a[mask] - b[mask]) ** 2)))
 
 
@@ -77,11 +83,7 @@ def region_ssim(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray) -
     """Mean of the SSIM map (uniform 7×7 window, channels averaged) over the pixels of ``mask``."""
     from skimage.metrics import structural_similarity
 
-    a, b, mask = to_unit(reference), to_unit(estimate), np.asarray(mask, bool)
-    if a.shape != b.shape or mask.shape != a.shape[:2]:
-        raise ValueError(f"shape mismatch: {a.shape}, {b.shape}, mask {mask.shape}")
-    if not mask.any():
-        raise ValueError("empty region mask")
+    a, b, mask = _masked_pair(reference, estimate, mask)
     channel_axis = -1 if a.ndim == 3 else None
     _, full = structural_similarity(a, b, data_range=1.0, win_size=7, channel_axis=channel_axis, full=True)
     if full.ndim == 3:

@@ -78,7 +78,7 @@ def main(argv=None) -> dict:
     pairs = make_pairs(hr_train[~val], cfg.lr_variants, seed=0, median_prob=cfg.median_prob)
     from microexp.restore.regions import region_masks
 
-    masks = region_masks(hr_train)
+    masks = region_masks(hr_train, names=train_table["imagename"].tolist())
     result = train_super_resolution(hr_train[~val], pairs, cfg, out / "model", resume=False,
                                     region_masks=masks[~val], log=lambda m: print(m, file=sys.stderr, flush=True))
     gen, _ = load_generator(out / "model" / "generator_psnr.pt")

@@ -4,6 +4,8 @@ The members are trained independently on the same training fold, with fixed budg
 weights decided before any evaluation, so the ensemble is as leak-free as its members. STSTNet
 (Liong et al. 2019) and the RBF SVM on the composite's 28×28×3 flow make different errors; their
 average is steadier than either. Test-time flips (u → 1 − u) are averaged in as well.
+An optional ``augmenter`` (e.g. the per-fold conditional GAN, ``augment.cgan``) adds synthetic
+flows to the training fold before any member sees it; it never sees test data.
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -15,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from ..augment.cgan import make_augmenter
 from ..models.registry import register_model
 from ..training.classifier import TorchClassifier
 from .model_selection import TunedSVM, with_mirrored_flows
@@ -42,7 +45,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  optimizer: str = "adam", mixup_alpha: float = 0.0, tta_flip: bool = True, svm_C: float = 1.0,
                  svm_weight: float = 1.0, svm_flip_augment: bool = True, svm_tune: bool = False, net: str = "ststnet",
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
-                 threads: int | None = None):
+                 threads: int | None = None, augmenter=None):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -59,6 +62,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.extra_nets = extra_nets
         self.seed = seed
         self.threads = threads
+        self.augmenter = augmenter
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -70,6 +74,16 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, groups=None):
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=int)
         self.num_classes_ = int(y.max()) + 1
+        self.n_synthetic_ = 0
+        augmenter = make_augmenter(self.augmenter)
+        if augmenter is not None:  # synthetic flows join this training fold only
+            X_extra, y_extra = augmenter.fit_generate(X, y, groups, self.seed)
+            self.n_synthetic_ = len(y_extra)
+            if len(y_extra):
+                X = np.concatenate([X, np.asarray(X_extra, dtype=np.float32)])
+                y = np.concatenate([y, np.asarray(y_extra, dtype=int)])
+                groups = None if groups is None else np.concatenate(
+                    [np.asarray(groups), np.full(len(y_extra), "synthetic", dtype=object)])
         self.classes_ = np.arange(self.num_classes_)
         watched, self._watched = getattr(self, "_watched", None), None
         self.nets_ = None

@@ -85,13 +85,16 @@ class FlowGANAugmenter:
     epochs: GAN epochs per fold (a budget; no early stopping, nothing is chosen on test data).
     seed: default seed when ``fit_generate`` gets none.
     cache_dir: folder for per-fold GAN caches (``None``: no cache).
+    pin_seed: always use ``seed``, whatever seed the caller passes, so recognisers trained with
+        different seeds on the same fold share one GAN (and one cache entry).
     """
 
     def __init__(self, per_class: int = PAPER_PER_CLASS, epochs: int = 30, seed: int = 0,
-                 cache_dir: str | Path | None = None, batch_size: int = 16, **gan_kwargs):
+                 cache_dir: str | Path | None = None, batch_size: int = 16, pin_seed: bool = False, **gan_kwargs):
         self.per_class = int(per_class)
         self.epochs = int(epochs)
         self.seed = int(seed)
+        self.pin_seed = bool(pin_seed)
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
         self.config = GANConfig(epochs=self.epochs, batch_size=batch_size, **gan_kwargs)
         self.last_cache_hit: bool | None = None
@@ -109,7 +112,7 @@ class FlowGANAugmenter:
         comes back in the same layout, scale and dtype. ``groups`` (subjects) is not used by the
         GAN; it is accepted for the trainer's augmenter contract.
         """
-        seed = self.seed if seed is None else int(seed)
+        seed = self.seed if seed is None or self.pin_seed else int(seed)
         y_train = np.asarray(y_train, dtype=np.int64)
         X01, channels_last, scale = to_channels_first_unit(X_train)
         if len(X01) != len(y_train):
@@ -174,7 +177,7 @@ class FlowGANAugmenter:
     def to_config(self) -> dict:
         """A YAML/JSON-ready description that :func:`make_augmenter` turns back into this augmenter."""
         return {"flow_gan": {"per_class": self.per_class, "epochs": self.epochs, "seed": self.seed,
-                             "cache_dir": None if self.cache_dir is None else str(self.cache_dir),
+                             "pin_seed": self.pin_seed, "cache_dir": None if self.cache_dir is None else str(self.cache_dir),
                              **{k: v for k, v in self.config.as_dict().items() if k != "epochs"}}}
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from torch import nn
 
 from ...config import ConfigModel
 from ...errors import ConfigError, DataError
-from .networks import FlowDiscriminator, FlowGenerator
+from .networks import FlowDiscriminator, FlowGenerator, ProjectionDiscriminator
 
 #: Adam learning rate of the GAN (paper 004 §3.4: "learning rate = 0.002").
 PAPER_LEARNING_RATE = 0.002
@@ -37,9 +37,35 @@ class GANConfig(ConfigModel):
     latent_dim: int = DEFAULT_LATENT_DIM
     generator_width: int = 32
     discriminator_width: int = 16
+    #: ``"paper"``: paper 004's discriminator (label planes, eq. 1) and softmax over {fake, real}
+    #: (eq. 2); ``"projection"``: a projection discriminator with spectral normalisation and the
+    #: hinge loss (:class:`~.networks.ProjectionDiscriminator`), for class-faithful flows.
+    discriminator: str = "paper"
+    #: Moving average of the generator's weights used for sampling (0: off, the last weights).
+    ema_decay: float = 0.0
+    #: Weight of the auxiliary class loss (AC-GAN): the projection discriminator also learns the
+    #: class of real flows, and the generator is pushed to make flows it reads as their class.
+    aux_weight: float = 0.0
+
+    def validate(self, source: str = "flow-GAN config") -> None:
+        if self.discriminator not in DISCRIMINATORS:
+            raise ConfigError(f"{source}: discriminator must be one of {', '.join(DISCRIMINATORS)}, "
+                              f"got {self.discriminator!r}")
+        if self.aux_weight < 0 or (self.aux_weight > 0 and self.discriminator != "projection"):
+            raise ConfigError(f"{source}: aux_weight must be >= 0 and needs discriminator 'projection', "
+                              f"got {self.aux_weight} with {self.discriminator!r}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"{source}: ema_decay must lie in [0, 1), got {self.ema_decay}")
+        for name in ("epochs", "batch_size", "latent_dim", "generator_width", "discriminator_width"):
+            if getattr(self, name) < (0 if name == "epochs" else 1):
+                raise ConfigError(f"{source}: {name} must be positive, got {getattr(self, name)}")
 
     def as_dict(self) -> dict:
         return self.to_dict()
+
+
+#: The discriminators :class:`GANConfig` can name.
+DISCRIMINATORS = ("paper", "projection")
 
 
 @dataclass
@@ -73,10 +99,37 @@ def check_flows(flows: np.ndarray, labels: np.ndarray) -> None:
         raise DataError("flows contain NaN or inf")
 
 
+def _discriminator(config: GANConfig, num_classes: int, size: int, channels: int) -> nn.Module:
+    if config.discriminator == "projection":
+        return ProjectionDiscriminator(num_classes, channels, config.discriminator_width)
+    return FlowDiscriminator(num_classes, size, channels, config.discriminator_width)
+
+
+def _d_loss(config: GANConfig, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    if config.discriminator == "projection":  # hinge loss
+        return torch.relu(1.0 - real_out).mean() + torch.relu(1.0 + fake_out).mean()
+    ce = nn.functional.cross_entropy  # softmax over {fake, real}: R in eq. 2
+    return (ce(real_out, torch.ones(len(real_out), dtype=torch.long))
+            + ce(fake_out, torch.zeros(len(fake_out), dtype=torch.long)))
+
+
+def _g_loss(config: GANConfig, fake_out: torch.Tensor) -> torch.Tensor:
+    if config.discriminator == "projection":
+        return -fake_out.mean()
+    return nn.functional.cross_entropy(fake_out, torch.ones(len(fake_out), dtype=torch.long))
+
+
 def train_flow_gan(flows: np.ndarray, labels: np.ndarray, num_classes: int, config: GANConfig | None = None,
                    seed: int = 0) -> FlowGAN:
-    """Fit the conditional DC-GAN on ``flows`` ``(N, C, S, S)`` in [0, 1] with class indices ``labels``."""
+    """Fit the conditional DC-GAN on ``flows`` ``(N, C, S, S)`` in [0, 1] with class indices ``labels``.
+
+    ``config.epochs`` passes over the flows (a fixed budget). With ``config.ema_decay`` the returned
+    generator is the moving average of the weights (batch-norm statistics copied from the last step).
+    """
+    import copy
+
     config = config or GANConfig()
+    config.validate()
     flows = np.asarray(flows, dtype=np.float32)
     labels = np.asarray(labels, dtype=np.int64)
     check_flows(flows, labels)
@@ -84,10 +137,10 @@ def train_flow_gan(flows: np.ndarray, labels: np.ndarray, num_classes: int, conf
     rng = np.random.default_rng(seed)
     n, channels, size, _ = flows.shape
     gen = FlowGenerator(num_classes, config.latent_dim, size, channels, config.generator_width)
-    disc = FlowDiscriminator(num_classes, size, channels, config.discriminator_width)
+    disc = _discriminator(config, num_classes, size, channels)
+    ema = copy.deepcopy(gen).eval() if config.ema_decay > 0 else None
     opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr, betas=(config.beta1, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr, betas=(config.beta1, 0.999))
-    loss = nn.CrossEntropyLoss()  # softmax over {fake, real}: R in eq. 2
     real_x = torch.from_numpy(flows * 2.0 - 1.0)
     real_y = torch.from_numpy(labels)
     history: list[dict] = []
@@ -102,24 +155,38 @@ def train_flow_gan(flows: np.ndarray, labels: np.ndarray, num_classes: int, conf
             gen.train()
             fake_y = torch.from_numpy(rng.integers(0, num_classes, len(idx)))
             fake_x = gen(torch.randn(len(idx), config.latent_dim), fake_y)
-            ones = torch.ones(len(idx), dtype=torch.long)
-            zeros = torch.zeros(len(idx), dtype=torch.long)
 
             opt_d.zero_grad()
-            d_loss = loss(disc(xb, yb), ones) + loss(disc(fake_x.detach(), fake_y), zeros)
+            if config.aux_weight > 0:
+                real_out, real_cls = disc.score_and_class(xb, yb)
+                d_loss = (_d_loss(config, real_out, disc(fake_x.detach(), fake_y))
+                          + config.aux_weight * nn.functional.cross_entropy(real_cls, yb))
+            else:
+                d_loss = _d_loss(config, disc(xb, yb), disc(fake_x.detach(), fake_y))
             d_loss.backward()
             opt_d.step()
 
             opt_g.zero_grad()
-            g_loss = loss(disc(fake_x, fake_y), ones)
+            if config.aux_weight > 0:
+                fake_out, fake_cls = disc.score_and_class(fake_x, fake_y)
+                g_loss = _g_loss(config, fake_out) + config.aux_weight * nn.functional.cross_entropy(fake_cls, fake_y)
+            else:
+                g_loss = _g_loss(config, disc(fake_x, fake_y))
             g_loss.backward()
             opt_g.step()
+            if ema is not None:
+                with torch.no_grad():
+                    for p_ema, p in zip(ema.parameters(), gen.parameters()):
+                        p_ema.lerp_(p, 1.0 - config.ema_decay)
+                    for b_ema, b in zip(ema.buffers(), gen.buffers()):
+                        b_ema.copy_(b)
             d_sum += d_loss.item()
             g_sum += g_loss.item()
             steps += 1
         history.append({"epoch": epoch, "d_loss": d_sum / max(steps, 1), "g_loss": g_sum / max(steps, 1)})
-    gen.eval()
-    return FlowGAN(gen, num_classes, config, history)
+    out = ema if ema is not None else gen
+    out.eval()
+    return FlowGAN(out, num_classes, config, history)
 
 
 #: Format tag of a generator file, checked on load.

@@ -36,6 +36,16 @@ def test_report_directory_is_complete(moving):
     assert (moving.out_dir / "evaluation" / "predictions.csv").is_file()
 
 
+def test_the_flow_gan_section_reports_class_fidelity(moving):
+    gan = moving.metrics["flow_gan"]
+    assert gan["settings"]["discriminator"] == "projection"
+    assert len(gan["fidelity"]) >= 2 and all(isinstance(k, str) for k in gan["fidelity"])
+    assert (moving.report_dir / "flow_gan_grid.png").is_file()
+    html = (moving.report_dir / "index.html").read_text()
+    first, value = next(iter(gan["fidelity"].items()))
+    assert f"{100 * value:.0f}% ({first})" in html
+
+
 def test_recognition_falls_toward_chance_without_expression(tmp_path, moving):
     still = run_demo(tmp_path / "still", profile="tiny", amplitude=0.0, model="svm", jobs=1, progress=False,
                      echo=lambda s: None)

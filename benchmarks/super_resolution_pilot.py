@@ -50,6 +50,9 @@ def parse_args(argv=None):
     p.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights (0: off)")
     p.add_argument("--l2-fraction", type=float, default=0.0, help="last fraction of iterations on MSE")
     p.add_argument("--region-weight", type=float, default=0.0, help="extra loss weight on brows/eyes/mouth")
+    p.add_argument("--training-faces", type=int, default=0,
+                   help="also score the first N pilot-training faces (blur path): how well it fits people it has seen")
+    p.add_argument("--rescore", action="store_true", help="score the model already trained under --out/--name")
     p.add_argument("--variants", type=int, default=BENCH_CONFIG["lr_variants"], help="LR draws per face")
     return p.parse_args(argv)
 
@@ -79,11 +82,19 @@ def main(argv=None) -> dict:
     from microexp.restore.regions import region_masks
 
     masks = region_masks(hr_train, names=train_table["imagename"].tolist())
-    result = train_super_resolution(hr_train[~val], pairs, cfg, out / "model", resume=False,
-                                    region_masks=masks[~val], log=lambda m: print(m, file=sys.stderr, flush=True))
+    if args.rescore:
+        if not (out / "metrics.json").is_file():
+            from microexp.errors import DataError
+
+            raise DataError("no finished pilot to re-score (metrics.json is missing)", out)
+        done = json.loads((out / "metrics.json").read_text())["summary"]
+        last = {"iteration": done["iterations"], "minutes": done["minutes"]}
+    else:
+        result = train_super_resolution(hr_train[~val], pairs, cfg, out / "model", resume=False,
+                                        region_masks=masks[~val], log=lambda m: print(m, file=sys.stderr, flush=True))
+        last = result["history"][-1]
     gen, _ = load_generator(out / "model" / "generator_psnr.pt")
     faces = hr_train[val]
-    last = result["history"][-1]
     summary = {"name": args.name, "iterations": last["iteration"], "minutes": last["minutes"],
                "iterations_per_minute": round(last["iteration"] / max(last["minutes"], 1e-9), 1),
                "n_val_faces": int(val.sum())}
@@ -95,7 +106,13 @@ def main(argv=None) -> dict:
             summary[f"{path}_{method}_psnr_regions"] = round(float(q["psnr_regions"].mean()), 3)
             summary[f"{path}_{method}_ssim"] = round(float(q["ssim"].mean()), 4)
             summary[f"{path}_{method}_ssim_gauss"] = round(float(q["ssim_gauss"].mean()), 4)
-    atomic_write_json(out / "metrics.json", {"settings": vars(args), "summary": summary})
+    if args.training_faces:
+        seen = hr_train[~val][:args.training_faces]
+        lr = make_pairs(seen, 1, seed=10**6, median_prob=0.0)[:, 0]
+        for method, sr in (("bicubic", upscale_bicubic(lr)), ("model", upscale_with(gen, lr))):
+            summary[f"training_faces_{method}_psnr"] = round(float(image_quality(seen, sr)["psnr"].mean()), 3)
+    name = "metrics_rescored.json" if args.rescore else "metrics.json"
+    atomic_write_json(out / name, {"settings": vars(args), "summary": summary})
     print(json.dumps(summary))
     return summary
 

@@ -97,3 +97,16 @@ def test_pilot_can_be_capped_in_iterations(pilot, megc2019_root, tmp_path):
     summary = pilot.main(["--root", str(megc2019_root), "--out", str(tmp_path), "--iters", "3", "--median-prob", "0",
                           "--nf", "4", "--gc", "4", "--nb", "1"])
     assert summary["iterations"] == 3
+
+
+def test_pilot_rescores_a_finished_model_on_its_own_training_faces(pilot, megc2019_root, tmp_path):
+    args = ["--root", str(megc2019_root), "--out", str(tmp_path), "--iters", "3", "--median-prob", "0",
+            "--nf", "4", "--gc", "4", "--nb", "1"]
+    from microexp.errors import DataError
+
+    with pytest.raises(DataError, match="re-score"):
+        pilot.main(args + ["--rescore"])
+    first = pilot.main(args)
+    again = pilot.main(args + ["--rescore", "--training-faces", "3"])
+    assert again["iterations"] == 3 and again["blur_model_psnr"] == first["blur_model_psnr"]
+    assert "training_faces_model_psnr" in again and (tmp_path / "pilot" / "metrics_rescored.json").is_file()

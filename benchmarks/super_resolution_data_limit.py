@@ -30,6 +30,7 @@ from microexp.datasets.shared_data import shared_data_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from super_resolution import BENCH_CONFIG, load_composite_faces, subject_split  # noqa: E402
+from super_resolution_pilot import inner_split  # noqa: E402
 
 #: The other five orders of the RGB channels.
 CHANNEL_ORDERS = [(0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
@@ -92,13 +93,11 @@ def main(argv=None) -> dict:
                                   upscale_bicubic, upscale_with)
 
     torch.set_num_threads(args.threads)
-    hr, table = load_composite_faces(args.root)
-    held_out = subject_split(table, 0.25, 0)  # the benchmark's test subjects: never used here
-    hr_train, train_table = hr[~held_out], table[~held_out].reset_index(drop=True)
-    val = subject_split(train_table, 0.2, 1)
+    hr_train, train_table, val = inner_split(args.root)
     originals = None
-    if args.variant == "scale":
-        originals = load_composite_faces(args.root, size=224)[0][~held_out][~val]
+    if args.variant == "scale":  # the same faces at 224 pixels, held-out subjects dropped the same way
+        big, table = load_composite_faces(args.root, size=224)
+        originals = big[~subject_split(table, 0.25, 0)][~val]
     train = training_faces(args.variant, hr_train[~val], train_table[~val].reset_index(drop=True), originals)
     cfg = SRConfig.from_dict(dict(BENCH_CONFIG, arch="rlfn", n_features=args.nf, n_blocks=args.nb, esa_channels=16,
                                   patch_lr=16, batch_size=16, pretrain_lr=2e-3, pretrain_iters=args.iters,

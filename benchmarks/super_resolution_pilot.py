@@ -57,6 +57,16 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def inner_split(root):
+    """The training subjects' faces and rows, and the validation mask of the inner split: the
+    benchmark's held-out subjects (``subject_split(table, 0.25, 0)``) are dropped, never used; 20 %
+    of each database's remaining subjects (seed 1) validate."""
+    hr, table = load_composite_faces(root)
+    held_out = subject_split(table, 0.25, 0)
+    hr_train, train_table = hr[~held_out], table[~held_out].reset_index(drop=True)
+    return hr_train, train_table, subject_split(train_table, 0.2, 1)
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     import torch
@@ -66,10 +76,7 @@ def main(argv=None) -> dict:
                                   upscale_bicubic, upscale_with)
 
     torch.set_num_threads(args.threads)
-    hr, table = load_composite_faces(args.root)
-    held_out = subject_split(table, 0.25, 0)  # the benchmark's test subjects: never used here
-    hr_train, train_table = hr[~held_out], table[~held_out].reset_index(drop=True)
-    val = subject_split(train_table, 0.2, 1)
+    hr_train, train_table, val = inner_split(args.root)
     cfg = SRConfig.from_dict(dict(
         BENCH_CONFIG, n_features=args.nf, n_blocks=args.nb, growth=args.gc, patch_lr=args.patch,
         batch_size=args.batch, pretrain_lr=args.lr, pretrain_iters=args.iters or 10**7, arch=args.arch,

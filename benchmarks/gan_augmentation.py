@@ -113,9 +113,10 @@ def arm_config(model: str, seed: int, augmenter_spec: dict | None, epochs: int |
     """The committed configuration of ``model`` for ``seed``, with the augmenter added (or not)."""
     from microexp.evaluation import EvaluationConfig
 
+    from microexp.recognisers import get_spec
+
     cfg = EvaluationConfig.load(CONFIGS / f"{model}_megc2019.yaml").replace(seed=seed, root=root)
-    family_sklearn = bool(cfg.model_kwargs) and not cfg.trainer
-    if family_sklearn:
+    if get_spec(cfg.model).family == "sklearn":  # the augmenter is a constructor argument, not a trainer setting
         kwargs = dict(cfg.model_kwargs, **({"epochs": epochs} if epochs else {}))
         if augmenter_spec:
             kwargs["augmenter"] = augmenter_spec

@@ -104,23 +104,14 @@ def train_sr_without(dataset: str, hr: np.ndarray, datasets: np.ndarray, setting
 
 
 def paired_bootstrap(pred_a, pred_b, y, subjects, classes, n: int, seed: int) -> dict:
-    """Pooled-UF1 difference a − b and its 95 % interval, resampling test subjects with replacement."""
-    from microexp.metrics import classification_report
+    """Pooled-UF1 difference a − b and its 95 % interval, resampling test subjects with replacement
+    (``microexp.evaluation.paired.paired_subject_bootstrap`` with one seed per condition)."""
+    from microexp.evaluation.paired import paired_subject_bootstrap
 
-    uniq = np.unique(subjects)
-    index = {s: np.flatnonzero(subjects == s) for s in uniq}
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(n):
-        rows = np.concatenate([index[s] for s in rng.choice(uniq, size=len(uniq), replace=True)])
-        diffs.append(classification_report(y[rows], pred_a[rows], classes)["uf1"]
-                     - classification_report(y[rows], pred_b[rows], classes)["uf1"])
-    point = classification_report(y, pred_a, classes)["uf1"] - classification_report(y, pred_b, classes)["uf1"]
-    lo, hi = np.percentile(diffs, [2.5, 97.5]) if diffs else (np.nan, np.nan)
-    return {"uf1_difference": float(point), "ci95": [float(lo), float(hi)],
+    r = paired_subject_bootstrap(pred_a, pred_b, y, subjects, len(classes), n_resamples=n, seed=seed)
+    return {"uf1_difference": r["uf1_difference"], "ci95": r["uf1_ci95"],
             "both_correct": int(((pred_a == y) & (pred_b == y)).sum()),
-            "only_first_correct": int(((pred_a == y) & (pred_b != y)).sum()),
-            "only_second_correct": int(((pred_a != y) & (pred_b == y)).sum())}
+            "only_first_correct": r["only_first_correct"], "only_second_correct": r["only_second_correct"]}
 
 
 def main(argv=None) -> dict:

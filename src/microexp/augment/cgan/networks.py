@@ -106,8 +106,8 @@ class ProjectionDiscriminator(nn.Module):
 
     Not paper 004's discriminator (eq. 1 concatenates label planes): an option for class-faithful
     flows, where the class can only raise the score through features that tell the classes apart.
-    ``spectral_norm`` normalises every layer (Miyato et al., 2018). :meth:`classify` reads the class
-    from the same features (the auxiliary classifier of AC-GAN, Odena et al., 2017).
+    ``spectral_norm`` normalises every layer (Miyato et al., 2018). :meth:`score_and_class` also reads the
+    class from the same features (the auxiliary classifier of AC-GAN, Odena et al., 2017).
     """
 
     def __init__(self, num_classes: int = 3, channels: int = 3, width: int = 32, spectral_norm: bool = True):

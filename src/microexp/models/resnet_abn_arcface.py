@@ -10,7 +10,9 @@ reads stage 3's maps: conv → 1×1 conv to ``num_classes`` maps → global pool
 1×1 conv → sigmoid = attention map A (N, 1, h, w); the perception branch runs stage 4 on
 ``features · (1 + A)`` → global pool → embedding → ArcFace (or linear) logits.
 ``forward`` returns ``{"logits", "aux_logits": [attention logits], "attention"}``; the trainer sums
-the losses of both branches (ABN's training objective).
+the losses of both branches (ABN's training objective). ``abn=False`` drops the attention branch
+(paper 001's rows without ABN): stage 4 reads stage 3's maps directly and only ``{"logits"}`` is
+returned. ``input_size=None`` keeps the input's own size (e.g. the 5 × 3 ROI mosaic).
 
 3D model — (N, 3, H, W) where the channels are the grayscale onset, middle and apex frames (the
 paper's "RGB-like" stack): the first conv is a Conv3d with a kernel of depth 3 and no temporal
@@ -50,7 +52,8 @@ class ResNetABNArcFace(nn.Module):
 
     def __init__(self, num_classes: int = 3, in_channels: int = 3, input_size: int | None = RESNET_INPUT_SIZE,
                  width: float = 1.0, stage_channels=RESNET_STAGE_CHANNELS, blocks_per_stage: int = 1,
-                 arcface: bool = True, embedding_dim: int = 128, temporal_first_conv: bool = False):
+                 arcface: bool = True, embedding_dim: int = 128, temporal_first_conv: bool = False,
+                 abn: bool = True):
         super().__init__()
         c = [scaled(ch, width) for ch in stage_channels]
         self.input_size, self.temporal_first_conv = input_size, temporal_first_conv
@@ -67,9 +70,11 @@ class ResNetABNArcFace(nn.Module):
                                  *[BasicBlock(cout, cout, 1) for _ in range(blocks_per_stage - 1)])
 
         self.stages123 = nn.Sequential(stage(c[0], c[0], 2), stage(c[0], c[1], 2), stage(c[1], c[2], 2))
-        self.attention_features = nn.Sequential(BasicBlock(c[2], c[2], 1), nn.BatchNorm2d(c[2]))
-        self.attention_classes = nn.Conv2d(c[2], num_classes, 1)
-        self.attention_map = nn.Sequential(nn.Conv2d(num_classes, 1, 1), nn.BatchNorm2d(1), nn.Sigmoid())
+        self.abn = abn
+        if abn:
+            self.attention_features = nn.Sequential(BasicBlock(c[2], c[2], 1), nn.BatchNorm2d(c[2]))
+            self.attention_classes = nn.Conv2d(c[2], num_classes, 1)
+            self.attention_map = nn.Sequential(nn.Conv2d(num_classes, 1, 1), nn.BatchNorm2d(1), nn.Sigmoid())
         self.stage4 = stage(c[2], c[3], 2)
         self.embedding = nn.Linear(c[3], embedding_dim)
         self.head = ArcFaceHead(embedding_dim, num_classes) if arcface else nn.Linear(embedding_dim, num_classes)
@@ -82,6 +87,10 @@ class ResNetABNArcFace(nn.Module):
         else:
             x = self.stem(x)
         f = self.stages123(x)
+        if not self.abn:  # the plain ResNet of paper 001's "without ABN" rows
+            z = self.embedding(self.stage4(f).mean(dim=(2, 3)))
+            logits = self.head(z, labels if self.training else None) if self.arcface else self.head(z)
+            return {"logits": logits}
         a = F.relu(self.attention_classes(self.attention_features(f)))
         attention_logits = a.mean(dim=(2, 3))
         att = self.attention_map(a)

@@ -124,8 +124,8 @@ def make_augmentation(kind: str):
 
 def horizontal_flip_for(input_kind: str):
     """The test-time flip of an input kind (flow needs the sign change of u), or None."""
-    if input_kind == "flow":
+    if input_kind in ("flow", "flow_rois"):  # the ROI mosaics are mirror-consistent
         return flip_flow_horizontally
-    if input_kind in ("face", "frames3"):
+    if input_kind in ("face", "frames3", "face_rois"):
         return lambda x: x.flip(-1)
     return None

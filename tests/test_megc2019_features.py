@@ -18,9 +18,9 @@ def _mat_bytes(**arrays) -> bytes:
     return buf.getvalue()
 
 
-def _write_archive(root, table, variant="LBPTOP_TIM10_333_8", skip=None, samm_zero_padded=False):
-    (root / "LBP-TOP").mkdir(parents=True)
-    with zipfile.ZipFile(root / "LBP-TOP" / "Features.zip", "w") as z:
+def _write_archive(root, table, variant="LBPTOP_TIM10_333_8", skip=None, samm_zero_padded=False, offset=0):
+    (root / "LBP-TOP").mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(root / "LBP-TOP" / "Features.zip", "a") as z:
         for i, r in table.df.iterrows():
             if skip is not None and i == skip:
                 continue
@@ -28,7 +28,7 @@ def _write_archive(root, table, variant="LBPTOP_TIM10_333_8", skip=None, samm_ze
             if r["dataset"] == "samm" and not samm_zero_padded:
                 sub = sub.lstrip("0")
             z.writestr(f"{variant}/Features/{r['dataset']}-{sub}-{r['clip']}.mat",
-                       _mat_bytes(Histogram=np.full((3, 59), i, dtype=float)))
+                       _mat_bytes(Histogram=np.full((3, 59), i + offset, dtype=float)))
 
 
 def test_features_join_by_database_subject_and_clip(composite_fixture, tmp_path):
@@ -39,6 +39,19 @@ def test_features_join_by_database_subject_and_clip(composite_fixture, tmp_path)
     assert X.shape == (len(table), 177)
     np.testing.assert_array_equal(X[:, 0], np.arange(len(table)))  # row i got sample i's file
     assert "lbptop" in with_features.kinds and "flow" in with_features.kinds
+
+
+def test_run_identity_tells_variants_of_one_archive_apart(composite_fixture, tmp_path):
+    from microexp.identity import table_digest
+
+    table = load_megc2019(composite_fixture)
+    _write_archive(tmp_path / "feat", table)
+    _write_archive(tmp_path / "feat", table, variant="LBPTOP_TIM64_333_8", offset=1000)
+    a = attach_features(table, tmp_path / "feat", {"lbptop": "LBPTOP_TIM10_333_8"})
+    b = attach_features(table, tmp_path / "feat", {"lbptop": "LBPTOP_TIM64_333_8"})
+    assert table_digest(a, "lbptop") != table_digest(b, "lbptop")  # a resume must not mix them
+    assert table_digest(a, "lbptop") == table_digest(attach_features(table, tmp_path / "feat",
+                                                                     {"lbptop": "LBPTOP_TIM10_333_8"}), "lbptop")
 
 
 def test_a_row_without_features_is_named(composite_fixture, tmp_path):

@@ -108,7 +108,7 @@ def attach_features(table: SampleTable, features_root: str | Path,
     for kind, variant in variants.items():
         matrix = composite_features(table, features_root, variant)
         loaders[kind] = partial(_row_features, matrix=matrix, keys=keys)
-        column = f"{kind}_archive"
-        df[column] = str(Path(features_root) / _archive_of(variant)[0])
-        sources[kind] = column
+        df[f"{kind}_archive"] = f"{Path(features_root) / _archive_of(variant)[0]}:{variant}"
+        # one archive holds every variant, so a run's identity hashes the arrays, not the archive
+        sources.pop(kind, None)
     return SampleTable(df, table.classes, loaders, table.name, sources)

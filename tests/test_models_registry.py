@@ -19,6 +19,7 @@ TINY = {
     "resnet_abn_arcface": {"input_size": 32, "width": 0.125},
     "resnet_abn_arcface_3d": {"input_size": 32, "width": 0.125},
     "smallcnn": {"width": 0.25},
+    "smallcnn_flow": {"width": 0.25},
     "htnet": {"dim": 8},
     "sssnet": {"input_size": 32, "width": 0.25},
     "rcn": {"width": 0.25},

@@ -43,3 +43,18 @@ class SmallCNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.features(resize_to(x, self.input_size)).mean(dim=(2, 3))
         return self.classifier(x)
+
+
+@register_model("smallcnn_flow", input_kind="flow",
+                paper="paper 000 (Mariyathas et al. 2025), Figure 4, on onset→apex flows")
+class SmallCNNFlow(SmallCNN):
+    """Paper 000's small CNN on the composite's onset→apex flows (u, v, strain) at their own size.
+
+    An apex face alone carries identity more than expression; the flow carries the motion, so this
+    is the input the small CNN can learn a micro-expression from under LOSO.
+    """
+
+    def __init__(self, num_classes: int = 3, in_channels: int = 3, input_size: int | None = None,
+                 width: float = 1.0, dropout: float = 0.5, channels=SMALLCNN_CHANNELS, hidden=SMALLCNN_HIDDEN):
+        super().__init__(num_classes=num_classes, in_channels=in_channels, input_size=input_size, width=width,
+                         dropout=dropout, channels=channels, hidden=hidden)

@@ -54,6 +54,14 @@ def test_run_identity_tells_variants_of_one_archive_apart(composite_fixture, tmp
                                                                      {"lbptop": "LBPTOP_TIM10_333_8"}), "lbptop")
 
 
+def test_features_attach_to_a_subset_of_the_table(composite_fixture, tmp_path):
+    table = load_megc2019(composite_fixture)
+    _write_archive(tmp_path / "feat", table)
+    sub = table.subset(np.array([4, 2]))  # its rows keep their labels 4 and 2
+    X = attach_features(sub, tmp_path / "feat", {"lbptop": "LBPTOP_TIM10_333_8"}).arrays("lbptop")
+    np.testing.assert_array_equal(X[:, 0], [4, 2])
+
+
 def test_a_row_without_features_is_named(composite_fixture, tmp_path):
     table = load_megc2019(composite_fixture)
     _write_archive(tmp_path / "feat", table, skip=3)

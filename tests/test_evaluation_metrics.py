@@ -50,3 +50,20 @@ def test_report_per_class_and_mean_over_folds():
 
 def test_mae():
     assert mean_absolute_error([10, 20], [12, 17]) == pytest.approx(2.5)
+
+
+def test_scores_from_confusion_matrices_match_the_scores_of_predictions():
+    from microexp.metrics import confusion_matrix, uf1_uar_from_confusion, unweighted_average_recall, unweighted_f1
+
+    rng = np.random.default_rng(0)
+    cases = [(rng.integers(0, 4, 50), rng.integers(0, 4, 50)),
+             (np.array([0, 0, 1, 1]), np.array([0, 2, 1, 1])),      # class 2 predicted, never true
+             (np.array([0, 0, 1, 3]), np.array([0, 1, 1, 1]))]      # class 2 neither true nor predicted
+    cms = []
+    for y, p in cases:
+        cm = confusion_matrix(y, p, 4)
+        uf1, uar = uf1_uar_from_confusion(cm)
+        assert uf1 == pytest.approx(unweighted_f1(y, p, 4)) and uar == pytest.approx(unweighted_average_recall(y, p, 4))
+        cms.append(cm)
+    uf1s, _ = uf1_uar_from_confusion(np.stack(cms))  # a stack scores each matrix
+    assert uf1s == pytest.approx([unweighted_f1(y, p, 4) for y, p in cases])

@@ -51,3 +51,9 @@ def test_mean_and_std():
     assert stats["mean"] == pytest.approx(0.6) and stats["values"] == [0.5, 0.7]
     assert stats["std"] == pytest.approx(np.std([0.5, 0.7], ddof=1))
     assert mean_and_std([0.4])["std"] == 0.0
+
+
+def test_class_indices_outside_the_classes_are_refused():
+    y = np.array([0, 1, 2, 0])
+    with pytest.raises(DataError, match="preds_b"):
+        paired_subject_bootstrap(y, np.array([0, 1, 3, 0]), y, np.array(["a", "a", "b", "b"]), 3, n_resamples=10)

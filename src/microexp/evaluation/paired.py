@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import DataError
-from ..metrics import unweighted_average_recall, unweighted_f1
+from ..metrics import uf1_uar_from_confusion
 
 
 def _as_runs(preds, n: int, name: str) -> list[np.ndarray]:
@@ -39,20 +39,32 @@ def paired_subject_bootstrap(preds_a, preds_b, y_true, subjects, num_classes: in
     if len(subjects) != len(y):
         raise DataError(f"{len(subjects)} subjects for {len(y)} samples")
 
-    def diff(rows: np.ndarray) -> tuple[float, float]:
-        f = [unweighted_f1(y[rows], pa[rows], num_classes) - unweighted_f1(y[rows], pb[rows], num_classes)
-             for pa, pb in zip(a, b)]
-        r = [unweighted_average_recall(y[rows], pa[rows], num_classes)
-             - unweighted_average_recall(y[rows], pb[rows], num_classes) for pa, pb in zip(a, b)]
-        return float(np.mean(f)), float(np.mean(r))
+    k = int(num_classes)
+    for name, values in (("y_true", y), *((f"run {i} of {n}", r) for n, rr in (("preds_a", a), ("preds_b", b))
+                                          for i, r in enumerate(rr))):
+        if len(values) and (values.min() < 0 or values.max() >= k):
+            raise DataError(f"{name}: class indices must lie in 0 .. {k - 1}")
+    uniq, subject_of = np.unique(subjects, return_inverse=True)
+    # one confusion matrix per run and subject: a resample's matrix is a weighted sum of them
+    cells = np.stack([np.stack([np.bincount(subject_of * k * k + y * k + p, minlength=len(uniq) * k * k)
+                                for p in runs]) for runs in (a, b)]).reshape(2, len(a), len(uniq), k * k)
 
-    uniq = np.unique(subjects)
-    index = {s: np.flatnonzero(subjects == s) for s in uniq}
+    def scores(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean over seeds of (a − b) UF1 and UAR for each row of subject ``weights`` (R, S)."""
+        cm = np.einsum("rs,cnsq->rcnq", weights, cells).reshape(len(weights), 2, len(a), k, k)
+        uf1, uar = uf1_uar_from_confusion(cm)
+        return (uf1[:, 0] - uf1[:, 1]).mean(axis=1), (uar[:, 0] - uar[:, 1]).mean(axis=1)
+
     rng = np.random.default_rng(seed)
-    draws = np.array([diff(np.concatenate([index[s] for s in rng.choice(uniq, size=len(uniq), replace=True)]))
-                      for _ in range(n_resamples)]) if n_resamples else np.full((1, 2), np.nan)
-    uf1, uar = diff(np.arange(len(y)))
-    lo, hi = np.percentile(draws, [2.5, 97.5], axis=0)
+    picks = np.array([rng.choice(len(uniq), size=len(uniq), replace=True) for _ in range(n_resamples)], dtype=int)
+    weights = np.stack([np.bincount(p, minlength=len(uniq)) for p in picks]) if n_resamples else None
+    full_f1, full_ar = scores(np.ones((1, len(uniq))))
+    uf1, uar = float(full_f1[0]), float(full_ar[0])
+    if weights is not None:
+        draw_f1, draw_ar = scores(weights.astype(float))
+        lo, hi = np.percentile(np.stack([draw_f1, draw_ar], axis=1), [2.5, 97.5], axis=0)
+    else:
+        lo = hi = np.full(2, np.nan)
     return {"uf1_difference": uf1, "uf1_ci95": [float(lo[0]), float(hi[0])],
             "uar_difference": uar, "uar_ci95": [float(lo[1]), float(hi[1])],
             "seeds": len(a), "subjects": int(len(uniq)), "resamples": int(n_resamples),

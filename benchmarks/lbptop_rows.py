@@ -23,8 +23,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 VARIANTS = ("LBPTOP_TIM10_333_8", "LBPTOP_TIM10_333_4", "LBPTOP_TIM64_333_8", "LBPTOP_TIM64_333_4",
             "HOOF_TIM10_8", "HOOF_TIM64_4")
 #: name → (registered model, model_kwargs); all with training-fold standardisation.
@@ -67,12 +65,14 @@ def real_rows(root: str, features: str, out: Path, jobs: int) -> dict:
 def simulated_rows(seeds: list[int], subjects: int, clips: int, size: int, out: Path, jobs: int) -> dict:
     from microexp.datasets.casme2 import load_casme2
     from microexp.evaluation import EvaluationConfig, evaluate
+    from microexp.evaluation.paired import mean_and_std
     from microexp.pipeline.preprocess import preprocess_dataset, preprocessed_table
     from microexp.simulate import simulate_dataset
 
     per_model: dict[str, list[dict]] = {"lbptop_svm": [], "svm_flow": []}
     for seed in seeds:
-        root = out / "simulated" / f"seed{seed}"
+        # the folder names every setting, so a rerun with other settings never reuses these clips
+        root = out / "simulated" / f"{subjects}x{clips}_face{size}" / f"seed{seed}"
         if not (root / "dataset").is_dir():
             simulate_dataset(root / "dataset", subjects=subjects, clips_per_subject=clips, seed=seed, workers=jobs)
         table = load_casme2(root / "dataset", taxonomy="megc3", strict=False)
@@ -89,10 +89,9 @@ def simulated_rows(seeds: list[int], subjects: int, clips: int, size: int, out: 
                   f"UAR {per_model[name][-1]['uar']:.4f}", flush=True)
     summary = {}
     for name, runs in per_model.items():
-        uf1, uar = np.array([r["uf1"] for r in runs]), np.array([r["uar"] for r in runs])
-        summary[name] = {"uf1": round(float(uf1.mean()), 4), "uf1_std": round(float(uf1.std(ddof=1)), 4)
-                         if len(runs) > 1 else 0.0, "uar": round(float(uar.mean()), 4),
-                         "uar_std": round(float(uar.std(ddof=1)), 4) if len(runs) > 1 else 0.0, "runs": runs}
+        uf1, uar = (mean_and_std([r[k] for r in runs]) for k in ("uf1", "uar"))
+        summary[name] = {"uf1": round(uf1["mean"], 4), "uf1_std": round(uf1["std"], 4),
+                         "uar": round(uar["mean"], 4), "uar_std": round(uar["std"], 4), "runs": runs}
     return {"subjects": subjects, "clips_per_subject": clips, "face_size": size, "seeds": seeds, **summary}
 
 

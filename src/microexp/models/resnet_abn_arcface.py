@@ -87,17 +87,15 @@ class ResNetABNArcFace(nn.Module):
         else:
             x = self.stem(x)
         f = self.stages123(x)
-        if not self.abn:  # the plain ResNet of paper 001's "without ABN" rows
-            z = self.embedding(self.stage4(f).mean(dim=(2, 3)))
-            logits = self.head(z, labels if self.training else None) if self.arcface else self.head(z)
-            return {"logits": logits}
-        a = F.relu(self.attention_classes(self.attention_features(f)))
-        attention_logits = a.mean(dim=(2, 3))
-        att = self.attention_map(a)
-        z = self.stage4(f * (1 + att)).mean(dim=(2, 3))
-        z = self.embedding(z)
+        out = {}
+        if self.abn:  # without it: the plain ResNet of paper 001's "without ABN" rows
+            a = F.relu(self.attention_classes(self.attention_features(f)))
+            att = self.attention_map(a)
+            out = {"aux_logits": [a.mean(dim=(2, 3))], "attention": att}
+            f = f * (1 + att)
+        z = self.embedding(self.stage4(f).mean(dim=(2, 3)))
         logits = self.head(z, labels if self.training else None) if self.arcface else self.head(z)
-        return {"logits": logits, "aux_logits": [attention_logits], "attention": att}
+        return {"logits": logits, **out}
 
 
 @register_model("resnet_abn_arcface", input_kind="face", paper="paper 001 (Hata et al.), ResNet + ABN + ArcFace, apex 2D")

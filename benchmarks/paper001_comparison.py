@@ -140,7 +140,7 @@ def main(argv=None) -> dict:
     if any(c["rois"] for c in conditions):
         table = attach_roi_inputs(table)
     out = Path(args.out)
-    rows, runs_by_input, effects = [], {}, {}
+    rows, effects = [], {}
     y_true = subjects = None
     for input_kind in inputs:
         runs = []
@@ -166,7 +166,6 @@ def main(argv=None) -> dict:
                          "uar": round(uar["mean"], 4), "uar_std": round(uar["std"], 4),
                          "uf1_seeds": [round(v, 4) for v in uf1["values"]],
                          "cpu_minutes": round(float(np.mean([m["cpu_seconds_in_folds"] for m in per_seed])) / 60, 2)})
-        runs_by_input[input_kind] = runs
         effects[input_kind] = factor_effects(runs, y_true, subjects, len(table.classes), args.bootstrap)
         atomic_write_text(out / "table.md", table_markdown(rows, effects))
     summary = {"benchmark": "paper001_comparison", "inputs": inputs, "seeds": seeds, "fast": args.fast,

@@ -1,0 +1,20 @@
+"""The composite benchmark reports the pre-declared ``best``, not whichever model scored highest."""
+
+
+def _result(model, uf1s, uar_shift=0.01):
+    import numpy as np
+
+    return {"model": model, "seeds": list(range(len(uf1s))),
+            "full_uf1": {"mean": float(np.mean(uf1s)), "std": float(np.std(uf1s, ddof=1))},
+            "full_uar": {"mean": float(np.mean(uf1s)) + uar_shift, "std": 0.002}}
+
+
+def test_best_is_the_declared_model_with_its_seed_spread_and_candidates(load_benchmark):
+    bench = load_benchmark("megc2019")
+    results = [_result("svm", [0.80, 0.82]), _result("flow_ensemble", [0.73, 0.74, 0.72]),
+               {"model": "lbptop_svm", "skipped": "no lbptop arrays"}]
+    best = bench.best_summary(results, "flow_ensemble")
+    assert best["name"] == "flow_ensemble" and best["seeds"] == [0, 1, 2]
+    assert best["uf1_mean"] == 0.73 and best["uf1_std"] == 0.01 and best["uar_mean"] == 0.74
+    assert best["candidates_tried"] == len(best["candidates"]) >= 1 and "flow_ensemble" in best["candidates"]
+    assert bench.best_summary(results, "lbptop_svm") is None  # skipped: nothing to report

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -68,12 +69,16 @@ def simulated_rows(seeds: list[int], subjects: int, clips: int, size: int, out: 
     from microexp.evaluation.paired import mean_and_std
     from microexp.pipeline.preprocess import preprocess_dataset, preprocessed_table
     from microexp.simulate import simulate_dataset
+    from microexp.simulate.dataset import SHEET_NAME
 
     per_model: dict[str, list[dict]] = {"lbptop_svm": [], "svm_flow": []}
     for seed in seeds:
         # the folder names every setting, so a rerun with other settings never reuses these clips
         root = out / "simulated" / f"{subjects}x{clips}_face{size}" / f"seed{seed}"
-        if not (root / "dataset").is_dir():
+        if not (root / "dataset" / SHEET_NAME).is_file():  # the simulator writes its sheet last
+            # an interrupted simulation, and anything preprocessed from it, is redone from scratch
+            for stale in (root / "dataset", root / "preprocessed", root / "evaluation"):
+                shutil.rmtree(stale, ignore_errors=True)
             simulate_dataset(root / "dataset", subjects=subjects, clips_per_subject=clips, seed=seed, workers=jobs)
         table = load_casme2(root / "dataset", taxonomy="megc3", strict=False)
         pre = root / "preprocessed"
@@ -141,8 +146,10 @@ def main(argv=None) -> int:
         seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
         result["simulated"] = simulated_rows(seeds, a.simulated_subjects, a.clips, a.size, out, a.jobs)
     result["minutes"] = round((time.perf_counter() - t0) / 60, 2)
-    (out / "results.json").write_text(json.dumps(result, indent=2))
-    (out / "table.md").write_text(table_markdown(result))
+    from microexp.io import atomic_write_json, atomic_write_text
+
+    atomic_write_json(out / "results.json", result)
+    atomic_write_text(out / "table.md", table_markdown(result))
     compact = dict(result)
     if "real" in compact:
         compact["real"] = {k: v for k, v in compact["real"].items() if k != "rows"}

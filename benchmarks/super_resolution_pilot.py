@@ -47,6 +47,7 @@ def parse_args(argv=None):
     p.add_argument("--arch", choices=["rrdbnet", "srresnet", "rlfn"], default=BENCH_CONFIG["arch"])
     p.add_argument("--esa", type=int, default=16, help="ESA channels (rlfn)")
     p.add_argument("--unshuffle", action="store_true", help="pixel-unshuffle front end (rlfn)")
+    p.add_argument("--position", action="store_true", help="position planes: each LR pixel's place in the face (rlfn)")
     p.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights (0: off)")
     p.add_argument("--l2-fraction", type=float, default=0.0, help="last fraction of iterations on MSE")
     p.add_argument("--region-weight", type=float, default=0.0, help="extra loss weight on brows/eyes/mouth")
@@ -80,7 +81,7 @@ def main(argv=None) -> dict:
     cfg = SRConfig.from_dict(dict(
         BENCH_CONFIG, n_features=args.nf, n_blocks=args.nb, growth=args.gc, patch_lr=args.patch,
         batch_size=args.batch, pretrain_lr=args.lr, pretrain_iters=args.iters or 10**7, arch=args.arch,
-        esa_channels=args.esa, unshuffle=args.unshuffle, ema_decay=args.ema, l2_fraction=args.l2_fraction,
+        esa_channels=args.esa, unshuffle=args.unshuffle, position=args.position, ema_decay=args.ema, l2_fraction=args.l2_fraction,
         region_weight=args.region_weight, lr_variants=args.variants,
         pretrain_minutes=None if args.iters else args.minutes, median_prob=args.median_prob,
         gan_iters=0, iters_per_epoch=1000, seed=0))

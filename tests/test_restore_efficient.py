@@ -180,3 +180,58 @@ def test_a_checkpoint_without_its_average_is_refused(tmp_path):
     torch.save(ck, tmp_path / "checkpoint.pt")
     with pytest.raises(DataError, match="moving average"):
         train_super_resolution(hr, lr, cfg, tmp_path, log=lambda m: None)
+
+
+def test_position_planes_name_the_face_pixels_each_patch_was_cut_from():
+    hr = np.zeros((3, 64, 64, 3), np.uint8)  # green / blue: each pixel's row / column
+    hr[..., 1], hr[..., 2] = np.arange(64)[None, :, None], np.arange(64)[None, None, :]
+    lr = hr[:, ::4, ::4][:, None]  # LR 16 × 16: LR pixel i holds the code 4·i
+    sampler = PatchSampler(hr, lr, 4, 6, np.random.default_rng(5), positions=True)
+    lr_b, hr_b = sampler.sample(64)
+    assert lr_b.shape == (64, 5, 6, 6) and hr_b.shape == (64, 3, 24, 24)
+    # LR row i (code 4·i) has its centre at (i + 0.5) / 16 · 2 − 1 across the face
+    row = lr_b[:, 1] * 255 / 4
+    col = lr_b[:, 2] * 255 / 4
+    assert torch.allclose(lr_b[:, 4], (row + 0.5) / 16 * 2 - 1, atol=1e-4)  # y plane, through every flip
+    assert torch.allclose(lr_b[:, 3], (col + 0.5) / 16 * 2 - 1, atol=1e-4)  # x plane
+    plain = PatchSampler(hr, lr, 4, 6, np.random.default_rng(5)).sample(64)[0]
+    assert torch.equal(plain, lr_b[:, :3])  # the same patches, the planes only added
+
+
+def test_a_position_aware_generator_sees_where_a_patch_lies_and_turns_it_with_the_face():
+    from microexp.restore.efficient import position_grid
+    from microexp.restore.upscale import upscale_with
+
+    grid = position_grid(4, 8)
+    assert grid.shape == (1, 2, 4, 8) and grid[0, 0, 0, 0] == pytest.approx(-7 / 8) and grid[0, 1, -1, 0] == pytest.approx(3 / 4)
+    torch.manual_seed(0)
+    net = RLFNet(n_features=8, n_blocks=1, esa_channels=4, position_channels=2).eval()
+    torch.nn.init.normal_(net.conv_last.weight, std=0.1)
+    x = torch.rand(1, 3, 8, 8)
+    with torch.no_grad():
+        whole = net(x)  # a whole face: the full grid is added
+        here = net(torch.cat([x, position_grid(8, 8)], dim=1))
+        elsewhere = net(torch.cat([x, position_grid(8, 8).flip(3)], dim=1))
+    assert torch.allclose(whole, here)
+    assert not torch.allclose(here, elsewhere, atol=1e-4)  # the same pixels, another place: another output
+    # whole-face self-ensembles turn the planes with the face: a generator that reads only the
+    # position of each pixel gives every view the same answer (planes added after turning would not)
+
+    class ReadsPositions(torch.nn.Module):
+        position_channels = 2
+
+        def forward(self, z):
+            return F.interpolate(0.3 * z[:, 3:4].abs().expand(-1, 3, -1, -1) + 0.3 * (z[:, 4:5] + 1), scale_factor=4)
+
+    faces = np.full((2, 8, 8, 3), 90, np.uint8)
+    one, eight = upscale_with(ReadsPositions(), faces), upscale_with(ReadsPositions(), faces, self_ensemble=8)
+    two = upscale_with(ReadsPositions(), faces, self_ensemble=2)
+    assert np.array_equal(one, two) and np.array_equal(one, eight)
+    assert one[0, 0, 0, 0] < one[0, -1, 0, 0] and one[0, 0, 0, 0] > one[0, 0, 15, 0]
+
+
+def test_position_planes_are_refused_for_other_generators():
+    with pytest.raises(ConfigError, match="position"):
+        SRConfig.from_dict(dict(arch="rrdbnet", position=True))
+    with pytest.raises(ValueError, match="position_channels"):
+        RLFNet(position_channels=3)

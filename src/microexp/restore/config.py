@@ -24,6 +24,7 @@ class SRConfig(ConfigModel):
     growth: int = 16              # ESRGAN: 32 (RRDBNet only)
     esa_channels: int = 16        # RLFN: 16 (rlfn only: channels of the spatial attention)
     unshuffle: bool = False       # rlfn only: pixel-unshuffle front end (body at half the LR size)
+    position: bool = False        # rlfn only: each LR pixel's (x, y) in the face as two input planes
     upsampler: str = "pixelshuffle"  # ESRGAN: "nearest" (RRDBNet only)
     global_residual: bool = True  # add bicubic(LR) to the output (not in the papers)
     scale: int = 4                # paper 000: ×4, 32 → 128
@@ -64,6 +65,8 @@ class SRConfig(ConfigModel):
             raise ConfigError(f"{source}: l2_fraction must lie in [0, 1], got {self.l2_fraction}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"{source}: ema_decay must lie in [0, 1), got {self.ema_decay}")
+        if self.position and self.arch != "rlfn":
+            raise ConfigError(f"{source}: position planes are implemented for arch 'rlfn' only, not {self.arch!r}")
         if self.region_weight < 0:
             raise ConfigError(f"{source}: region_weight must be ≥ 0, got {self.region_weight}")
 
@@ -83,7 +86,8 @@ def build_generator(cfg: SRConfig) -> nn.Module:
         from .efficient import RLFNet
 
         return RLFNet(n_features=cfg.n_features, n_blocks=cfg.n_blocks, esa_channels=cfg.esa_channels,
-                      scale=cfg.scale, global_residual=cfg.global_residual, unshuffle=cfg.unshuffle)
+                      scale=cfg.scale, global_residual=cfg.global_residual, unshuffle=cfg.unshuffle,
+                      position_channels=2 if cfg.position else 0)
     raise ConfigError(f"unknown generator {cfg.arch!r}; known: {', '.join(GENERATORS)}")
 
 

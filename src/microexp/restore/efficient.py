@@ -14,12 +14,26 @@ channels, about 4× fewer multiply-adds per block; the up-sampler then shuffles 
 
 ``global_residual=True`` adds the bicubic up-sampling of the input to the output (the network
 learns the missing detail; it starts as plain bicubic), as microexp's RRDBNet does.
+
+``position_channels=2`` gives the network each low-resolution pixel's place in the face, ``(x, y)``
+in [-1, 1] (:func:`position_grid`), as two extra input planes: the faces are aligned crops, so a
+place in the image is nearly a place in the face (an eye corner, the philtrum), and the network can
+learn what each place usually looks like. Training patches carry the positions they were cut from
+(flipped with them); a whole face given without them gets the full grid.
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def position_grid(height: int, width: int, batch: int = 1) -> torch.Tensor:
+    """``(batch, 2, height, width)``: every pixel centre's ``(x, y)`` in [-1, 1] across the image."""
+    ys = (torch.arange(height, dtype=torch.float32) + 0.5) / height * 2 - 1
+    xs = (torch.arange(width, dtype=torch.float32) + 0.5) / width * 2 - 1
+    grid = torch.stack([xs[None, :].expand(height, width), ys[:, None].expand(height, width)])
+    return grid[None].expand(batch, -1, -1, -1)
 
 
 class ESA(nn.Module):
@@ -71,7 +85,8 @@ class RLFNet(nn.Module):
     """RLFN-style generator with an optional pixel-unshuffle front end."""
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, n_features: int = 52, n_blocks: int = 6,
-                 esa_channels: int = 16, scale: int = 4, global_residual: bool = True, unshuffle: bool = False):
+                 esa_channels: int = 16, scale: int = 4, global_residual: bool = True, unshuffle: bool = False,
+                 position_channels: int = 0):
         super().__init__()
         if scale not in (2, 3, 4, 8):
             raise ValueError(f"scale must be 2, 3, 4 or 8, got {scale}")
@@ -79,9 +94,13 @@ class RLFNet(nn.Module):
             raise ValueError("global_residual needs in_channels == out_channels")
         if n_blocks < 1 or n_features < 4:
             raise ValueError("n_blocks must be ≥ 1 and n_features ≥ 4")
+        if position_channels not in (0, 2):
+            raise ValueError(f"position_channels must be 0 or 2, got {position_channels}")
         self.scale, self.global_residual, self.unshuffle = scale, global_residual, unshuffle
+        self.in_channels, self.position_channels = in_channels, position_channels
         self.front = nn.PixelUnshuffle(2) if unshuffle else nn.Identity()
-        self.conv_first = nn.Conv2d(in_channels * (4 if unshuffle else 1), n_features, 3, padding=1)
+        self.conv_first = nn.Conv2d((in_channels + position_channels) * (4 if unshuffle else 1), n_features, 3,
+                                    padding=1)
         self.body = nn.Sequential(*(RLFB(n_features, esa_channels) for _ in range(n_blocks)))
         self.conv_body = nn.Conv2d(n_features, n_features, 3, padding=1)
         up = scale * (2 if unshuffle else 1)
@@ -95,9 +114,12 @@ class RLFNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.unshuffle and (x.shape[-1] % 2 or x.shape[-2] % 2):
             raise ValueError(f"unshuffle needs an even input size, got {tuple(x.shape[-2:])}")
+        if self.position_channels and x.shape[1] == self.in_channels:
+            x = torch.cat([x, position_grid(x.shape[-2], x.shape[-1], x.shape[0]).to(x)], dim=1)
         feat = self.conv_first(self.front(x))
         feat = feat + self.conv_body(self.body(feat))
         out = self.shuffle(self.conv_last(feat))
         if self.global_residual:
-            out = out + F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False)
+            image = x[:, :self.in_channels]
+            out = out + F.interpolate(image, scale_factor=self.scale, mode="bicubic", align_corners=False)
         return out

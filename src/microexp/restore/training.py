@@ -39,13 +39,20 @@ class PatchSampler:
 
     ``hr``: ``(N, H, W, C)`` uint8; ``lr``: ``(N, V, H/s, W/s, C)`` uint8 (V degradations per face);
     ``masks``: optional ``(N, H, W)`` bool landmark-region masks, cut out with the HR patch.
+    ``positions``: the LR patch gets two more planes, the ``(x, y)`` in [-1, 1] of the face pixels it
+    was cut from (see :func:`microexp.restore.efficient.position_grid`), flipped with it.
     One batch is gathered with a single fancy index per array (flips and transpositions folded into
     the index grids), not a Python loop over its patches.
     """
 
     def __init__(self, hr: np.ndarray, lr: np.ndarray, scale: int, patch_lr: int, rng: np.random.Generator,
-                 masks: np.ndarray | None = None):
+                 masks: np.ndarray | None = None, positions: bool = False):
         self.hr, self.lr, self.scale, self.rng = hr, lr, scale, rng
+        self.positions = None
+        if positions:
+            from .efficient import position_grid
+
+            self.positions = position_grid(lr.shape[2], lr.shape[3])[0].permute(1, 2, 0).numpy()
         self.masks = None if masks is None else np.asarray(masks, bool)
         if self.masks is not None and self.masks.shape != hr.shape[:3]:
             raise ValueError(f"masks must have shape {hr.shape[:3]}, got {self.masks.shape}")
@@ -72,9 +79,11 @@ class PatchSampler:
         flip_h, flip_v, transpose = (rng.random((3, batch_size)) < 0.5)
         r, c = self._grids(y, x, p, flip_v, flip_h, transpose)
         lr = self.lr[i[:, None, None], k[:, None, None], r, c]
+        where = None if self.positions is None else torch.from_numpy(self.positions[r, c]).permute(0, 3, 1, 2)
         r, c = self._grids(y * s, x * s, p * s, flip_v, flip_h, transpose)
         hr = self.hr[i[:, None, None], r, c]
-        out = (to_tensor(lr), to_tensor(hr))
+        lr = to_tensor(lr)
+        out = (lr if where is None else torch.cat([lr, where], dim=1), to_tensor(hr))
         if self.masks is not None:
             out += (torch.from_numpy(self.masks[i[:, None, None], r, c]).float().unsqueeze(1),)
         return out
@@ -183,7 +192,8 @@ def train_super_resolution(hr: np.ndarray, lr: np.ndarray, cfg: SRConfig, out_di
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.gan_lr, betas=(0.9, 0.99))
     state = {"phase": "pretrain", "iteration": 0, "seconds": 0.0, "history": []}
     masks = region_masks if cfg.region_weight > 0 else None
-    sampler = PatchSampler(hr, lr, cfg.scale, cfg.patch_lr, np.random.default_rng(cfg.seed), masks=masks)
+    sampler = PatchSampler(hr, lr, cfg.scale, cfg.patch_lr, np.random.default_rng(cfg.seed), masks=masks,
+                           positions=cfg.position)
     ema = _EMA(gen, cfg.ema_decay) if cfg.ema_decay > 0 else None
     if cfg.channels_last:
         gen = gen.to(memory_format=torch.channels_last)

@@ -35,6 +35,11 @@ def _dihedral(x: torch.Tensor, k: int, inverse: bool = False) -> torch.Tensor:
 
 
 def _predict(generator: nn.Module, x: torch.Tensor, self_ensemble: int) -> torch.Tensor:
+    if getattr(generator, "position_channels", 0):
+        # the position planes turn with the face, as the training patches' did
+        from .efficient import position_grid
+
+        x = torch.cat([x, position_grid(x.shape[-2], x.shape[-1], x.shape[0])], dim=1)
     if self_ensemble == 1:
         return generator(x)
     if self_ensemble == 2:  # identity and the left-right mirror (faces stay upright)

@@ -5,9 +5,9 @@ Simulated source clips (known per-frame AU intensities) drive the animation of o
 eq. 2; neutral correction, eq. 3; per-side sequences). Two generators animate the same targets
 with the same AU sequences: ``warp`` (the simulator's thin-plate-spline operator) and ``learned``
 (:mod:`microexp.augment.famgan.learned_animator`, trained here on simulator pairs of faces used
-nowhere else, with the motion planes unless ``--unguided``). The AU sequence is then estimated again from each generated clip and compared with
-the source's true AU curves: Pearson r per AU, pooled over the clips where that AU is active,
-averaged over AUs.
+nowhere else, with the motion planes unless ``--unguided``). The AU sequence is then estimated
+again from each generated clip and compared with the source's true AU curves: Pearson r per AU,
+pooled over the clips where that AU is active, averaged over AUs.
 
 Targets: held-out simulated identities (``r_synthetic``) and, when the real data is present, real
 faces (``r_real``): the ten CASME II frames and apex faces of composite subjects whose faces did not

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from microexp.pipeline.demo import run_demo
@@ -63,3 +64,18 @@ def test_demo_refuses_to_replace_folders_it_did_not_write(tmp_path):
         run_demo(tmp_path, profile="tiny", model="svm", jobs=1, progress=False, echo=lambda s: None)
     assert (tmp_path / "evaluation" / "notes.txt").read_text() == "mine"
     assert not (tmp_path / "dataset").exists()  # refused before doing any work
+
+
+def test_the_learned_animation_section_draws_a_strip_and_reports_its_training(tmp_path):
+    from microexp.augment.famgan import TransferResult
+    from microexp.pipeline.demo import _learned_animation, _learned_html
+    from microexp.simulate import make_identity
+
+    aus = ("AU4", "AU12")
+    ramp = np.concatenate([np.linspace(0, 1.2, 5), np.linspace(1.2, 0, 4)])[:, None] * np.array([[0.0, 1.0]])
+    result = TransferResult(np.zeros((9, 4, 4, 3), np.uint8), aus, ramp, ramp, ramp, ramp)
+    info = _learned_animation(result, make_identity(60, 0), 4, tmp_path / "learned.png", steps=3, seed=0)
+    assert (tmp_path / "learned.png").is_file() and info["steps"] == 3 and info["frames_shown"][0] == 0
+    assert info["frames_shown"][-1] == 8 and info["copy_l1"] > 0
+    page = _learned_html(info)
+    assert "learned animator" in page and 'src="learned.png"' in page and _learned_html(None) == ""

@@ -48,16 +48,17 @@ class DemoProfile:
     examples: int = 3
     gan_epochs: int = 120
     generated_clip: bool = True
+    animator_steps: int = 400     # the learned AU animator's training steps (0: warp only)
 
 
 DEMO_PROFILES: dict[str, DemoProfile] = {
     "default": DemoProfile(),
     "fast": DemoProfile(subjects=6, clips_per_subject=6, face_size=64, flow_method="farneback",
-                        duration_range_s=(0.04, 0.15), gan_epochs=60),
+                        duration_range_s=(0.04, 0.15), gan_epochs=60, animator_steps=100),
     # for tests of the whole chain: a few seconds of work
     "tiny": DemoProfile(subjects=4, clips_per_subject=5, face_size=48, flow_method="farneback",
                         duration_range_s=(0.04, 0.06), examples=1, gan_epochs=2,
-                        generated_clip=False),
+                        generated_clip=False, animator_steps=0),
 }
 
 
@@ -282,9 +283,43 @@ def _generated_clip(out: Path, path: Path, prof: DemoProfile, seed: int) -> dict
                                     gen[0], gen[apex], _difference(gen[apex], gen[0])]))
     peak = {a: round(float(max(result.left[:, k].max(), result.right[:, k].max())), 3)
             for k, a in enumerate(result.aus) if max(result.left[:, k].max(), result.right[:, k].max()) > 0.05}
-    return {"source": f"{source['folder']}/{source['filename']}", "source_emotion": source["emotion"],
+    info = {"source": f"{source['folder']}/{source['filename']}", "source_emotion": source["emotion"],
             "source_action_units": source["action_units"], "estimated_peak_aus": peak, "frames": int(len(gen)),
             "picture": path.name}
+    if prof.animator_steps > 0:
+        info["learned"] = _learned_animation(result, target, apex, path.with_name("generated_clip_learned.png"),
+                                             prof.animator_steps, seed)
+    return info
+
+
+def _learned_animation(result, target, apex: int, path: Path, steps: int, seed: int) -> dict:
+    """The same AU sequences replayed by the learned animator (trained here on simulator pairs of
+    synthetic people outside the dataset): a strip of frames from onset to offset, and the apex change."""
+    from ..augment.famgan import animate_face
+    from ..augment.famgan.learned_animator import animator_pairs, train_animator
+    from ..simulate import make_identity
+    from .pictures import panel
+
+    faces = [(make_identity(300 + i, seed).image, make_identity(300 + i, seed).landmarks) for i in range(6)]
+    animator = train_animator(animator_pairs(faces, 20, result.aus, seed=seed, guided=True), steps=steps, seed=seed)
+    frames = animate_face(np.array(target.image), np.array(target.landmarks), result.left, result.right,
+                          result.aus, animator)
+    picks = np.unique(np.linspace(0, len(frames) - 1, 6).round().astype(int))
+    atomic_write_image(path, panel([frames[i] for i in picks] + [_difference(frames[apex], frames[0])]))
+    last = animator.history[-1]
+    return {"picture": path.name, "steps": steps, "frames_shown": [int(i) for i in picks],
+            "held_in_l1": round(last["l1"], 5), "copy_l1": round(last["l1_copy"], 5)}
+
+
+def _learned_html(learned: dict | None) -> str:
+    if not learned:
+        return ""
+    esc = html.escape
+    frames = ", ".join(str(i) for i in learned["frames_shown"])
+    return (f'<p>The same AU sequences replayed by the <b>learned animator</b> (displacement, attention and colour '
+            f'heads; {learned["steps"]} training steps on simulator pairs of six synthetic people outside this '
+            f'dataset): frames {esc(frames)}, then |apex − onset| × 8.</p>'
+            f'<p><img src="{esc(learned["picture"])}" alt="learned animation"></p>')
 
 
 def _pick_examples(clips: list[dict], predictions, n: int) -> list[dict]:
@@ -377,7 +412,7 @@ def _index_html(metrics: dict, config: dict, items: list[dict]) -> str:
         f'person (paper 002: landmark AU estimation, modulation, AU-driven warp). Estimated peak AUs: '
         f'{esc(", ".join(f"{k} {v:.2f}" for k, v in g["estimated_peak_aus"].items()))}.</p>'
         f'<p><img src="{esc(g["picture"])}" alt="generated clip"><br>source onset | source apex | |difference| × 8 | '
-        f'generated onset | generated apex | |difference| × 8</p>')
+        f'generated onset | generated apex | |difference| × 8</p>' + _learned_html(g.get("learned")))
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>microexp demo</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:2px 10px;text-align:right}}

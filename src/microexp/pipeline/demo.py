@@ -48,13 +48,13 @@ class DemoProfile:
     examples: int = 3
     gan_epochs: int = 120
     generated_clip: bool = True
-    animator_steps: int = 400     # the learned AU animator's training steps (0: warp only)
+    animator_steps: int = 300     # the learned AU animator's training steps (0: warp only)
 
 
 DEMO_PROFILES: dict[str, DemoProfile] = {
     "default": DemoProfile(),
     "fast": DemoProfile(subjects=6, clips_per_subject=6, face_size=64, flow_method="farneback",
-                        duration_range_s=(0.04, 0.15), gan_epochs=60, animator_steps=100),
+                        duration_range_s=(0.04, 0.15), gan_epochs=60, animator_steps=60),
     # for tests of the whole chain: a few seconds of work
     "tiny": DemoProfile(subjects=4, clips_per_subject=5, face_size=48, flow_method="farneback",
                         duration_range_s=(0.04, 0.06), examples=1, gan_epochs=2,

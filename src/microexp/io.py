@@ -146,3 +146,18 @@ def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     pyplot().close(fig)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def read_weights(path: str | Path, what: str) -> Any:
+    """The contents of a torch file of ``what`` (e.g. "super-resolution model"), read with
+    ``weights_only=True``: tensors and plain values only, so a file that would run code is refused.
+    A missing or unreadable file is a :class:`DataError` naming it."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{what} file is missing", path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise DataError(f"cannot read the {what} ({type(exc).__name__}: {exc})", path) from exc

@@ -104,13 +104,10 @@ def generator_bytes(generator: nn.Module, cfg: SRConfig) -> bytes:
 def load_generator(path: str | Path) -> tuple[nn.Module, SRConfig]:
     """Generator (eval mode) and its config from a file written by :func:`generator_bytes` or a
     training checkpoint."""
+    from ..io import read_weights
+
     path = Path(path)
-    if not path.is_file():
-        raise DataError("super-resolution model file is missing", path)
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise DataError(f"cannot read super-resolution model ({type(exc).__name__}: {exc})", path) from exc
+    blob = read_weights(path, "super-resolution model")
     if not isinstance(blob, dict) or "config" not in blob or ("state_dict" not in blob and "generator" not in blob):
         raise DataError("not a microexp super-resolution model (no config / weights)", path)
     cfg = SRConfig.from_dict(blob["config"])

@@ -87,6 +87,12 @@ def total_variation(x: torch.Tensor) -> torch.Tensor:
     return (x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()
 
 
+def side_condition(aus, aus_left: dict, aus_right: dict) -> torch.Tensor:
+    """``(1, 2A)``: the left side's intensities of ``aus`` then the right side's (0 where absent)."""
+    vec = [aus_left.get(a, 0.0) for a in aus] + [aus_right.get(a, 0.0) for a in aus]
+    return torch.tensor([vec], dtype=torch.float32)
+
+
 def face_box(landmarks: np.ndarray, image_shape, margin: float = 0.25) -> tuple[int, int, int, int]:
     """Square box ``(x0, y0, x1, y1)`` around the landmarks with ``margin`` of their extent, inside the image."""
     pts = np.asarray(landmarks, dtype=np.float64)
@@ -124,8 +130,7 @@ class GANimationAUGenerator:
     history: list = field(default_factory=list)
 
     def condition(self, aus_left: dict, aus_right: dict) -> torch.Tensor:
-        vec = [aus_left.get(a, 0.0) for a in self.aus] + [aus_right.get(a, 0.0) for a in self.aus]
-        return torch.tensor([vec], dtype=torch.float32)
+        return side_condition(self.aus, aus_left, aus_right)
 
     @torch.no_grad()
     def __call__(self, image: np.ndarray, landmarks: np.ndarray, aus_left: dict, aus_right: dict) -> np.ndarray:

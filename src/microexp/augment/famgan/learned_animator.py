@@ -38,7 +38,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ...errors import ConfigError, DataError
-from .ganimation import AUCritic, face_box, total_variation
+from .ganimation import AUCritic, face_box, side_condition, total_variation
 
 #: Landmark groups drawn as input planes (iBUG 68 indices).
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
@@ -240,8 +240,7 @@ class LearnedAUAnimator:
     history: list = field(default_factory=list)
 
     def condition(self, aus_left: dict, aus_right: dict) -> torch.Tensor:
-        vec = [aus_left.get(a, 0.0) for a in self.aus] + [aus_right.get(a, 0.0) for a in self.aus]
-        return torch.tensor([vec], dtype=torch.float32)
+        return side_condition(self.aus, aus_left, aus_right)
 
     @torch.no_grad()
     def __call__(self, image: np.ndarray, landmarks: np.ndarray, aus_left: dict, aus_right: dict) -> np.ndarray:
@@ -277,13 +276,9 @@ class LearnedAUAnimator:
     @classmethod
     def load(cls, path: str | Path) -> "LearnedAUAnimator":
         """A saved animator; a file of any other kind is refused (weights only, nothing executed)."""
-        path = Path(path)
-        if not path.is_file():
-            raise DataError("animator file is missing", path)
-        try:
-            blob = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise DataError(f"cannot read the animator ({type(exc).__name__}: {exc})", path) from exc
+        from ...io import read_weights
+
+        blob = read_weights(path, "AU animator")
         if not isinstance(blob, dict) or blob.get("format") != FORMAT:
             raise DataError(f"not a microexp AU animator (expected format {FORMAT})", path)
         aus = tuple(blob["aus"])

@@ -178,6 +178,19 @@ def simulated_pairs(identity_indices, clips_per_identity: int = 4, seed: int = 0
     return torch.stack(src), torch.stack(dst), torch.tensor(np.array(cond), dtype=torch.float32), aus
 
 
+def critic_step(critic: AUCritic, optimiser, real: torch.Tensor, fake: torch.Tensor, cond: torch.Tensor,
+                au_weight: float) -> torch.Tensor:
+    """One update of GANimation's conditional critic: LSGAN real/fake patches plus regression of the
+    real faces' AUs (weighted ``au_weight``); ``fake`` is detached. Returns the critic's loss."""
+    optimiser.zero_grad()
+    real_score, real_au = critic(real)
+    fake_score, _ = critic(fake.detach())
+    loss = ((real_score - 1) ** 2).mean() + (fake_score ** 2).mean() + au_weight * F.mse_loss(real_au, cond)
+    loss.backward()
+    optimiser.step()
+    return loss
+
+
 def train_ganimation(src: torch.Tensor, dst: torch.Tensor, cond: torch.Tensor, aus, *, steps: int = 400,
                      batch_size: int = 8, width: int = 16, lr: float = 5e-4, seed: int = 0) -> GANimationAUGenerator:
     """Fit generator and critic on paired simulated crops; returns the wrapped generator."""
@@ -192,12 +205,7 @@ def train_ganimation(src: torch.Tensor, dst: torch.Tensor, cond: torch.Tensor, a
         x, y, c = src[idx], dst[idx], cond[idx]
         fake, attention, _ = gen(x, c)
 
-        opt_d.zero_grad()
-        real_score, real_au = critic(y)
-        fake_score, _ = critic(fake.detach())
-        d_loss = ((real_score - 1) ** 2).mean() + (fake_score ** 2).mean() + LAMBDA_AU * F.mse_loss(real_au, c)
-        d_loss.backward()
-        opt_d.step()
+        d_loss = critic_step(critic, opt_d, y, fake, c, LAMBDA_AU)
 
         opt_g.zero_grad()
         score, au = critic(fake)

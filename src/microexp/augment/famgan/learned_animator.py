@@ -38,7 +38,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ...errors import ConfigError, DataError
-from .ganimation import AUCritic, face_box, side_condition, total_variation
+from .ganimation import AUCritic, critic_step, face_box, side_condition, total_variation
 
 #: Landmark groups drawn as input planes (iBUG 68 indices).
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
@@ -321,12 +321,7 @@ def train_animator(pairs: AnimatorPairs, *, steps: int = 3000, batch_size: int =
             d[flip] = d[flip].flip(3) * torch.tensor([-1.0, 1.0])[None, :, None, None]
         fake, shift, attention, _ = net(x, p, c)
 
-        opt_d.zero_grad()
-        real_score, real_au = critic(y)
-        fake_score, _ = critic(fake.detach())
-        d_loss = ((real_score - 1) ** 2).mean() + (fake_score ** 2).mean() + LAMBDA_AU * F.mse_loss(real_au, c)
-        d_loss.backward()
-        opt_d.step()
+        d_loss = critic_step(critic, opt_d, y, fake, c, LAMBDA_AU)
 
         opt_g.zero_grad()
         score, au = critic(fake)

@@ -16,7 +16,8 @@
 
 Re-running the same command on the same RUN_DIR skips folds already stored and gives identical
 final numbers. The fingerprint covers the settings, the samples and folds, the content of the input
-data and the microexp version: a RUN_DIR made with other settings or other data is refused rather
+data, the content of any weights file a model starts from (``net_init``, ``init_weights``) and the
+microexp version: a RUN_DIR made with other settings or other data is refused rather
 than resumed with stale results (``overwrite`` discards it instead). A run that fails before its
 first fold leaves nothing that blocks the next attempt.
 """
@@ -37,7 +38,7 @@ import yaml
 from ..config import ConfigModel
 from ..datasets.samples import SampleTable
 from ..errors import ConfigError
-from ..identity import load_digest_cache, package_version, save_digest_cache, settings_digest, table_digest
+from ..identity import file_digest, load_digest_cache, package_version, save_digest_cache, settings_digest, table_digest
 from ..io import atomic_write_json, atomic_write_text
 from ..recognisers import create_estimator, get_spec, input_kind_of
 from .backends import run_tasks
@@ -111,13 +112,31 @@ def run_identity(cfg: EvaluationConfig, table: SampleTable, folds: list[Fold], d
     samples = table.df[["subject", "clip", "y"]].astype(str).agg("|".join, axis=1).tolist()
     aux = aux_matrix(table, cfg.aux_targets)
     targets = {} if aux is None else {"aux": np.where(np.isnan(aux), -1, aux).astype(int).tolist()}
-    return {
+    identity = {
         "settings": settings_digest(cfg.settings_identity()),
         "samples": settings_digest({"samples": samples, "folds": [[f.name, f.test.tolist()] for f in folds],
                                     **targets}),
         "data": table_digest(table, cfg.input_kind, digest_cache),
         "microexp_version": package_version(),
     }
+    weights = weight_files(cfg)
+    if weights:  # a run started from saved weights is only the same run with the same weights
+        identity["weights"] = {k: file_digest(v, digest_cache) for k, v in weights.items()}
+    return identity
+
+
+#: Settings that name a weights file a model starts from (its content joins the run's fingerprint).
+WEIGHT_FILE_KEYS = ("net_init", "init_weights")
+
+
+def weight_files(cfg: "EvaluationConfig") -> dict[str, str]:
+    """``{"model_kwargs.net_init": path, ...}``: the weights files the run's settings name."""
+    found = {}
+    for section in ("model_kwargs", "trainer"):
+        for key, value in (getattr(cfg, section, None) or {}).items():
+            if key in WEIGHT_FILE_KEYS and value:
+                found[f"{section}.{key}"] = str(value)
+    return found
 
 
 def fingerprint_of(identity: dict) -> str:
@@ -244,9 +263,9 @@ RESULT_FILES = ("predictions.csv", "metrics.json", "confusion_matrix.png", INPUT
 
 def _describe_change(old: dict, new: dict) -> str:
     names = {"settings": "settings", "samples": "samples or folds", "data": "input data",
-             "microexp_version": "a microexp version"}
+             "weights": "starting weights", "microexp_version": "a microexp version"}
     changed = [names[k] for k in names if old.get(k) != new.get(k)]
-    return " and ".join(changed) or "another fingerprint"
+    return " and ".join(changed) or "settings (another fingerprint)"
 
 
 def _prepare_run_dir(out: Path, identity: dict, fingerprint: str, overwrite: bool) -> dict[str, dict]:

@@ -75,10 +75,13 @@ class SimulationSummary:
 def _clip_names(rng: np.random.Generator, n: int) -> list[str]:
     """CASME II-like clip names, unique within a subject: ``EP<video>_<take>`` with an optional ``f``."""
     videos = rng.permutation(np.arange(1, 20))
-    names = []
+    names, last_take = [], {}
     for j in range(n):
+        video = int(videos[j % len(videos)])
         take = j // len(videos) + int(rng.integers(1, 6))
-        names.append(f"EP{videos[j % len(videos)]:02d}_{take:02d}" + ("f" if rng.random() < 0.25 else ""))
+        take = max(take, last_take.get(video, 0) + 1)  # a later take of the same video gets a later number
+        last_take[video] = take
+        names.append(f"EP{video:02d}_{take:02d}" + ("f" if rng.random() < 0.25 else ""))
     return names
 
 

@@ -10,6 +10,8 @@ it on one training fold:
 * augmentation of training batches only; an optional ``augmenter`` (e.g. a conditional GAN) whose
   ``fit_generate(X_train, y_train, groups, seed) -> (X_extra, y_extra)`` is called on the training
   fold inside ``fit`` — its samples join training, never validation or test;
+* ``init_weights``: start from saved weights (e.g. pre-trained on the simulator's labelled flows,
+  ``microexp.pipeline.sim_pretrain``) instead of a random initialisation; read weights-only;
 * seeded, deterministic; whole folds preloaded as tensors; ``members`` > 1 trains a seed ensemble
   whose probabilities are averaged; ``tta_flip`` averages with the horizontally flipped input;
 * auxiliary multi-label targets (``fit(..., aux=...)`` with ``aux_weight`` > 0, e.g. action units):
@@ -79,7 +81,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                  class_weight: str | None = "balanced", augment: str | None = "auto", mixup_alpha: float = 0.0,
                  normalise: str = "channel", schedule: str | None = None, early_stopping: dict | None = None,
                  augmenter=None, members: int = 1, tta_flip: bool = False, threads: int | None = None,
-                 device: str = "cpu", checkpoint_path: str | None = None, aux_weight: float = 0.0):
+                 device: str = "cpu", checkpoint_path: str | None = None, aux_weight: float = 0.0,
+                 init_weights: str | None = None):
         self.model_name = model_name
         self.num_classes = num_classes
         self.seed = seed
@@ -104,6 +107,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.checkpoint_path = checkpoint_path
         self.aux_weight = aux_weight
+        self.init_weights = init_weights
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -191,9 +195,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             xw = self._shrink(as_image_tensor(watched)) if watched is not None else None
             self.epoch_probas_ = None
             self.models_, self.best_epochs_ = [], []
+            self._init_states = self._read_init_states()  # read once, before any training
             for m in range(self.members):
+                init = self._init_states[m % len(self._init_states)] if self._init_states else None
                 model, best_epoch, probas = self._fit_one(xt, torch.as_tensor(y_tr), xv, yv, self.seed * 1000 + m,
-                                                          at=at, xw=xw)
+                                                          at=at, xw=xw, init=init)
                 self.models_.append(model)
                 self.best_epochs_.append(best_epoch)
                 if probas is not None:
@@ -204,10 +210,12 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             self.save(self.checkpoint_path)
         return self
 
-    def _fit_one(self, xt, yt, xv, yv, seed: int, at=None, xw=None):
+    def _fit_one(self, xt, yt, xv, yv, seed: int, at=None, xw=None, init: dict | None = None):
         torch.manual_seed(seed)
         g = torch.Generator().manual_seed(seed)
         model = self._build_model().to(self.device)
+        if init is not None:
+            self._load_init(model, init)
         aux_head = AuxiliaryHead(model, at.shape[1]).to(self.device) if at is not None else None
         params = list(model.parameters()) + (list(aux_head.linear.parameters()) if aux_head is not None else [])
         opt = make_optimizer(self.optimizer, params, self.lr, self.weight_decay)
@@ -270,6 +278,29 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             model.load_state_dict(best[2])
             return model.eval(), best[1], probas
         return model.eval(), self.epochs, probas
+
+    def _read_init_states(self) -> list[dict]:
+        """The starting weights named by ``init_weights`` (a file written by :meth:`save`, whose
+        members start this fit's members in turn, or one plain state dict); read weights-only."""
+        if not self.init_weights:
+            return []
+        from ..io import read_weights
+
+        state = read_weights(self.init_weights, "initial weights")
+        if isinstance(state, dict) and isinstance(state.get("members"), list) and state["members"]:
+            return list(state["members"])
+        if isinstance(state, dict) and state and all(isinstance(v, torch.Tensor) for v in state.values()):
+            return [state]
+        raise DataError("not a weights file of a microexp recogniser (expected a state dict, or "
+                        "the 'members' written by TorchClassifier.save)", Path(self.init_weights))
+
+    def _load_init(self, model: torch.nn.Module, state: dict) -> None:
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise DataError(f"initial weights do not fit model {self.model_name!r} "
+                            f"with {self.num_classes} classes ({first})", Path(self.init_weights)) from exc
 
     @torch.no_grad()
     def _validation_loss(self, model, xv, yv, weight) -> float:

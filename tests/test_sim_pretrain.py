@@ -1,0 +1,103 @@
+"""Starting a recogniser from saved weights (simulator pre-training) and what a run records of them."""
+import numpy as np
+import pytest
+import torch
+
+from microexp.datasets.megc2019 import load_megc2019
+from microexp.errors import ConfigError, DataError
+from microexp.evaluation import EvaluationConfig, evaluate
+from microexp.pipeline.sim_pretrain import SimPretrainConfig, pretrain_on_simulation
+from microexp.training.classifier import TorchClassifier
+
+
+def _flows(n=24, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    X = rng.normal(0.5, 0.1, size=(n, 3, 28, 28)).astype(np.float32)
+    X[:, 0, :, :] += (y[:, None, None] - 1) * 0.2  # a class signal the network can learn
+    return X, y, np.repeat(np.arange(n // 4), 4)
+
+
+def _net(**kw):
+    return TorchClassifier("ststnet", num_classes=3, seed=0, epochs=3, batch_size=8, lr=3e-3, **kw)
+
+
+def test_init_weights_start_from_the_saved_network(tmp_path):
+    X, y, g = _flows()
+    first = _net().fit(X, y, g)
+    path = first.save(tmp_path / "w.pt")
+    # no epoch of its own: the started network is the saved one, so its predictions are identical
+    started = _net(init_weights=str(path)).set_params(epochs=0).fit(X, y, g)
+    assert np.allclose(started.predict_proba(X), first.predict_proba(X), atol=1e-6)
+    fresh = _net().set_params(epochs=0).fit(X, y, g)
+    assert not np.allclose(fresh.predict_proba(X), first.predict_proba(X), atol=1e-3)
+    # a plain state dict is accepted too
+    torch.save(first.models_[0].state_dict(), tmp_path / "sd.pt")
+    plain = _net(init_weights=str(tmp_path / "sd.pt")).set_params(epochs=0).fit(X, y, g)
+    assert np.allclose(plain.predict_proba(X), first.predict_proba(X), atol=1e-6)
+
+
+def test_bad_initial_weights_are_refused_naming_the_file(tmp_path):
+    X, y, g = _flows()
+    other = TorchClassifier("ststnet", num_classes=4, seed=0, epochs=1, batch_size=8).fit(X, np.arange(24) % 4, g)
+    wrong = other.save(tmp_path / "four_classes.pt")
+    with pytest.raises(DataError, match="four_classes.pt.*do not fit|do not fit.*four_classes.pt"):
+        _net(init_weights=str(wrong)).fit(X, y, g)
+    (tmp_path / "text.pt").write_text("not weights")
+    with pytest.raises(DataError, match="text.pt"):
+        _net(init_weights=str(tmp_path / "text.pt")).fit(X, y, g)
+    torch.save({"members": "code?"}, tmp_path / "odd.pt")
+    with pytest.raises(DataError, match="odd.pt"):
+        _net(init_weights=str(tmp_path / "odd.pt")).fit(X, y, g)
+    with pytest.raises(DataError, match="missing"):
+        _net(init_weights=str(tmp_path / "absent.pt")).fit(X, y, g)
+
+
+def test_a_run_started_from_other_weights_is_not_resumed(composite_fixture, tmp_path):
+    t = load_megc2019(composite_fixture)
+    X, y, g = t.arrays("flow"), t.y, t.subjects
+    w = tmp_path / "w.pt"
+    _net().set_params(epochs=1).fit(X, y, g).save(w)
+    cfg = EvaluationConfig(model="flow_ensemble", model_kwargs={"epochs": 1, "net_init": str(w), "threads": 1})
+    evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
+    again = evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
+    assert again.folds_resumed == again.metrics["folds"]
+    _net().set_params(epochs=2).fit(X, y, g).save(w)  # same path, other content
+    with pytest.raises(ConfigError, match="other starting weights"):
+        evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
+
+
+def test_sim_pretrain_config_refuses_bad_settings(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("subjects: 4\nheldout_subjects: 4\n")
+    with pytest.raises(ConfigError, match="heldout_subjects"):
+        SimPretrainConfig.load(p)
+    p.write_text("subjects: 4\nlearning_rate: 0.1\n")
+    with pytest.raises(ConfigError, match="learning_rate"):
+        SimPretrainConfig.load(p)
+
+
+@pytest.mark.slow
+def test_pretrain_on_simulation_end_to_end(tmp_path):
+    cfg = SimPretrainConfig(subjects=4, clips_per_subject=8, seed=3, face_size=48, flow_method="farneback",
+                            epochs=2, heldout_subjects=1)
+    summary = pretrain_on_simulation(tmp_path / "pre", cfg, jobs=1, echo=lambda s: None)
+    assert summary["clips"] == sum(summary["class_counts"].values()) and summary["clips"] >= 20
+    assert min(summary["class_counts"].values()) > 0
+    assert summary["heldout_simulated"]["subjects"] == 1
+    state = torch.load(summary["weights"], weights_only=True)
+    assert len(state["members"]) == 1
+    # a second call reuses the simulation; other settings in the same folder are refused
+    again = pretrain_on_simulation(tmp_path / "pre", cfg, jobs=1, echo=lambda s: None)
+    assert again["weights_sha256"] == summary["weights_sha256"]
+    with pytest.raises(ConfigError, match="other settings"):
+        pretrain_on_simulation(tmp_path / "pre", cfg.replace(seed=4), jobs=1, echo=lambda s: None)
+
+
+def test_simulated_clip_names_stay_unique_beyond_one_take_per_video():
+    from microexp.simulate.dataset import _clip_names
+
+    for seed in range(20):
+        names = _clip_names(np.random.default_rng([seed, 0xC1]), 60)
+        stems = [n.rstrip("f") for n in names]
+        assert len(set(stems)) == 60, seed

@@ -1,19 +1,16 @@
-"""Does pre-training on simulated micro-expressions lift ``best`` on the MEGC2019 composite?
+"""Pre-training on simulated micro-expressions, for the ``simpre`` lever of ``benchmarks/levers.py``.
 
 1. ``microexp.pipeline.sim_pretrain`` renders the simulated database of ``--config``
    (``configs/sim_pretrain.yaml``), preprocesses it like a real one and trains STSTNet on its
    flows; a check on held-out *simulated* subjects says whether the network learnt the simulator.
 2. ``zero_shot``: that network, never trained on a real sample, scores the 442 real composite
    flows (a description of how far simulated flows alone carry; nothing is chosen from it).
-3. Honest LOSO (68 folds) of ``best`` (``configs/flow_ensemble_megc2019.yaml``) for every seed in
-   ``--seeds``, twice: from a random start (``scratch``) and with its network starting from the
-   simulator's weights (``simpre``), everything else the same. The weights hold no real subject,
-   so every fold may start from them. Paired UF1 / UAR difference simpre − scratch with a 95 %
-   interval from resampling test subjects (``microexp.evaluation.paired``).
 
-    python benchmarks/sim_pretrain.py --root ../shared/data/megc2019 --seeds 0,1,2 --jobs 2
+    python benchmarks/sim_pretrain.py --root ../shared/data/megc2019 --out runs/sim_pretrain
 
-Every arm is a resumable run directory under ``--out``; the last line is one JSON object.
+The weights land in ``runs/sim_pretrain/ststnet_sim.pt``, where ``configs/levers/simpre.yaml``
+expects them; they hold no real subject, so every LOSO fold may start from them. The last line is
+one JSON object (pre-training summary, zero-shot scores, minutes).
 """
 from __future__ import annotations
 
@@ -31,27 +28,9 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", required=True, help="the MEGC2019 composite (combined_3_class2_for_optical_flow.csv)")
     ap.add_argument("--config", default=str(CONFIGS / "sim_pretrain.yaml"), help="pre-training settings")
-    ap.add_argument("--model-config", default=str(CONFIGS / "flow_ensemble_megc2019.yaml"),
-                    help="the recogniser fine-tuned (a flow ensemble or a torch flow network)")
-    ap.add_argument("--seeds", default="0,1,2", help="comma-separated LOSO seeds")
-    ap.add_argument("--jobs", type=int, default=2, help="worker processes")
-    ap.add_argument("--bootstrap", type=int, default=2000, help="subject resamples of the paired interval")
-    ap.add_argument("--skip-loso", action="store_true", help="pre-train and zero-shot only")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes (simulation, preprocessing)")
     ap.add_argument("--out", default="runs/sim_pretrain", help="output folder")
     return ap.parse_args(argv)
-
-
-def arm_config(path: str, seed: int, weights: str | None, root: str):
-    """The committed configuration at ``path`` for ``seed``, its network started from ``weights``."""
-    from microexp.evaluation import EvaluationConfig
-    from microexp.recognisers import get_spec
-
-    cfg = EvaluationConfig.load(path).replace(seed=seed, root=root)
-    if weights is None:
-        return cfg
-    if get_spec(cfg.model).family == "sklearn":  # an ensemble: the start of its network
-        return cfg.replace(model_kwargs=dict(cfg.model_kwargs, net_init=weights))
-    return cfg.replace(trainer=dict(cfg.trainer, init_weights=weights))
 
 
 def zero_shot(table, weights: str, net: str, net_kwargs: dict) -> dict:
@@ -68,8 +47,6 @@ def main(argv=None) -> dict:
     import torch
 
     from microexp.datasets.megc2019 import load_megc2019
-    from microexp.evaluation import evaluate
-    from microexp.evaluation.paired import mean_and_std, paired_subject_bootstrap
     from microexp.io import atomic_write_json
     from microexp.pipeline.sim_pretrain import SimPretrainConfig, pretrain_on_simulation
 
@@ -84,34 +61,7 @@ def main(argv=None) -> dict:
     summary = {"benchmark": "sim_pretrain", "pretrain": pre,
                "zero_shot": zero_shot(table, pre["weights"], cfg.net, dict(cfg.net_kwargs))}
     print(f"zero-shot on the real composite: {summary['zero_shot']}", flush=True)
-    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    if not args.skip_loso:
-        preds = {"scratch": [], "simpre": []}
-        per_seed = {"scratch": [], "simpre": []}
-        frame = None
-        for seed in seeds:
-            for arm, weights in (("scratch", None), ("simpre", pre["weights"])):
-                ecfg = arm_config(args.model_config, seed, weights, args.root)
-                res = evaluate(table, ecfg, out / "loso" / f"seed{seed}" / arm, jobs=args.jobs, progress=False)
-                frame = res.predictions.sort_values("index")
-                preds[arm].append(frame["y_pred"].to_numpy())
-                per_seed[arm].append(res.metrics["full"])
-                print(f"seed {seed} {arm}: UF1 {res.metrics['full']['uf1']:.4f} UAR {res.metrics['full']['uar']:.4f}",
-                      flush=True)
-        for arm in ("scratch", "simpre"):
-            for metric in ("uf1", "uar"):
-                stats = mean_and_std([m[metric] for m in per_seed[arm]])
-                summary[f"{metric}_{arm}"] = round(stats["mean"], 4)
-                summary[f"{metric}_{arm}_std"] = round(stats["std"], 4)
-                summary[f"{metric}_{arm}_seeds"] = [round(v, 4) for v in stats["values"]]
-        paired = paired_subject_bootstrap(preds["simpre"], preds["scratch"], frame["y_true"].to_numpy(),
-                                          frame["subject"].to_numpy(), len(table.classes),
-                                          n_resamples=args.bootstrap, seed=0)
-        summary["simpre_minus_scratch"] = {k: (round(v, 4) if isinstance(v, float) else
-                                               [round(x, 4) for x in v] if isinstance(v, list) else v)
-                                           for k, v in paired.items()}
-    summary.update({"seeds": seeds, "model_config": Path(args.model_config).name,
-                    "minutes": round((time.perf_counter() - t0) / 60, 2)})
+    summary["minutes"] = round((time.perf_counter() - t0) / 60, 2)
     atomic_write_json(out / "summary.json", summary)
     print(json.dumps(summary))
     return summary

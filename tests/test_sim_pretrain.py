@@ -101,3 +101,27 @@ def test_simulated_clip_names_stay_unique_beyond_one_take_per_video():
         names = _clip_names(np.random.default_rng([seed, 0xC1]), 60)
         stems = [n.rstrip("f") for n in names]
         assert len(set(stems)) == 60, seed
+
+
+def _params(clf):
+    return {k: v for k, v in clf.models_[0].state_dict().items() if "running" not in k and "num_batches" not in k}
+
+
+def test_weight_averaging_is_the_mean_of_the_last_epochs_weights():
+    X, y, g = _flows()
+    runs = [_net().set_params(epochs=e).fit(X, y, g) for e in (1, 2, 3)]
+    averaged = _net(swa_epochs=2).fit(X, y, g)  # mean of epochs 2 and 3
+    for k, v in _params(averaged).items():
+        if v.is_floating_point():
+            expected = (_params(runs[1])[k] + _params(runs[2])[k]) / 2
+            assert torch.allclose(v, expected, atol=1e-6), k
+    assert any(not torch.allclose(v, _params(runs[2])[k]) for k, v in _params(averaged).items()
+               if v.is_floating_point())
+    # BatchNorm statistics are recomputed for the averaged weights, not inherited from the last epoch
+    bn = [k for k in averaged.models_[0].state_dict() if k.endswith("running_mean")]
+    assert bn and not torch.allclose(averaged.models_[0].state_dict()[bn[0]], runs[2].models_[0].state_dict()[bn[0]])
+    last_only = _net(swa_epochs=1).fit(X, y, g)
+    for k, v in _params(last_only).items():
+        assert torch.equal(v, _params(runs[2])[k]), k
+    with pytest.raises(ConfigError, match="swa_epochs"):
+        _net(swa_epochs=4).fit(X, y, g)

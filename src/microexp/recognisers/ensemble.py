@@ -6,7 +6,8 @@ weights decided before any evaluation, so the ensemble is as leak-free as its me
 average is steadier than either. Test-time flips (u → 1 − u) are averaged in as well.
 An optional ``augmenter`` (e.g. the per-fold conditional GAN, ``augment.cgan``) adds synthetic
 flows to the training fold before any member sees it; it never sees test data. ``net_init`` starts
-the network from saved weights (e.g. pre-trained on simulated flows, which hold no real subject).
+the network from saved weights (e.g. pre-trained on simulated flows, which hold no real subject);
+``swa_epochs`` averages its weights over the last epochs of its fixed schedule.
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -46,7 +47,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  optimizer: str = "adam", mixup_alpha: float = 0.0, tta_flip: bool = True, svm_C: float = 1.0,
                  svm_weight: float = 1.0, svm_flip_augment: bool = True, svm_tune: bool = False, net: str = "ststnet",
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
-                 threads: int | None = None, augmenter=None, net_init: str | None = None):
+                 threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -65,6 +66,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.threads = threads
         self.augmenter = augmenter
         self.net_init = net_init
+        self.swa_epochs = swa_epochs
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -95,7 +97,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                 self.net, num_classes=self.num_classes_, seed=self.seed, model_kwargs=self.net_kwargs,
                 epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer=self.optimizer,
                 mixup_alpha=self.mixup_alpha, members=self.members, tta_flip=self.tta_flip,
-                threads=self.threads, init_weights=self.net_init)
+                threads=self.threads, init_weights=self.net_init, swa_epochs=self.swa_epochs)
             if watched is not None:
                 self.nets_.watch(watched)
             self.nets_.fit(X, y, groups)

@@ -12,6 +12,8 @@ it on one training fold:
   fold inside ``fit`` — its samples join training, never validation or test;
 * ``init_weights``: start from saved weights (e.g. pre-trained on the simulator's labelled flows,
   ``microexp.pipeline.sim_pretrain``) instead of a random initialisation; read weights-only;
+* ``swa_epochs``: the weights returned are the mean of the last ``swa_epochs`` epochs' weights
+  (stochastic weight averaging on a fixed schedule), BatchNorm statistics recomputed for them;
 * seeded, deterministic; whole folds preloaded as tensors; ``members`` > 1 trains a seed ensemble
   whose probabilities are averaged; ``tta_flip`` averages with the horizontally flipped input;
 * auxiliary multi-label targets (``fit(..., aux=...)`` with ``aux_weight`` > 0, e.g. action units):
@@ -82,7 +84,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                  normalise: str = "channel", schedule: str | None = None, early_stopping: dict | None = None,
                  augmenter=None, members: int = 1, tta_flip: bool = False, threads: int | None = None,
                  device: str = "cpu", checkpoint_path: str | None = None, aux_weight: float = 0.0,
-                 init_weights: str | None = None):
+                 init_weights: str | None = None, swa_epochs: int = 0):
         self.model_name = model_name
         self.num_classes = num_classes
         self.seed = seed
@@ -108,6 +110,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.checkpoint_path = checkpoint_path
         self.aux_weight = aux_weight
         self.init_weights = init_weights
+        self.swa_epochs = swa_epochs
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -236,6 +239,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         patience = int((self.early_stopping or {}).get("patience", 20))
         best = (np.inf, 0, None)
         probas = [] if xw is not None else None
+        swa_from = self.epochs - int(self.swa_epochs) + 1 if self.swa_epochs else None
+        if swa_from is not None and (swa_from < 1 or self.early_stopping):
+            raise ConfigError(f"swa_epochs must lie in 1 .. epochs ({self.epochs}) and cannot be combined "
+                              "with early stopping")
+        swa, swa_n = None, 0
         n = len(yt)
         bs = min(self.batch_size, n)
         for epoch in range(1, self.epochs + 1):
@@ -263,6 +271,14 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 opt.step()
             if sched is not None:
                 sched.step()
+            if swa_from is not None and epoch >= swa_from:  # running mean of the last epochs' weights
+                swa_n += 1
+                current = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                swa = current if swa is None else {
+                    k: (swa[k] + (current[k] - swa[k]) / swa_n) if current[k].is_floating_point() else current[k]
+                    for k in current}
+                if epoch == self.epochs:
+                    self._set_averaged(model, swa, xt)
             if probas is not None:
                 probas.append(self._probabilities([model], xw))
             if xv is not None:
@@ -278,6 +294,25 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             model.load_state_dict(best[2])
             return model.eval(), best[1], probas
         return model.eval(), self.epochs, probas
+
+    @torch.no_grad()
+    def _set_averaged(self, model: torch.nn.Module, state: dict, xt: torch.Tensor) -> None:
+        """Load averaged weights and recompute BatchNorm statistics for them on the training
+        inputs (one pass, exact averages), as stochastic weight averaging does."""
+        model.load_state_dict(state)
+        norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        if not norms:
+            return
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the pass
+        model.train()
+        for start in range(0, len(xt), 256):
+            model(self._normalise(xt[start:start + 256]).to(self.device))
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        model.eval()
 
     def _read_init_states(self) -> list[dict]:
         """The starting weights named by ``init_weights`` (a file written by :meth:`save`, whose

@@ -29,7 +29,8 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", required=True, help="the MEGC2019 composite (combined_3_class2_for_optical_flow.csv)")
     ap.add_argument("--baseline", default=str(CONFIGS / "flow_ensemble_megc2019.yaml"), help="the baseline config")
-    ap.add_argument("--levers", default="swa,simpre", help="comma-separated names of configs/levers/<name>.yaml")
+    ap.add_argument("--levers", default="swa,simpre", help="comma-separated names of LEVERS_DIR/<name>.yaml")
+    ap.add_argument("--levers-dir", default=str(CONFIGS / "levers"), help="folder of the lever configs")
     ap.add_argument("--seeds", default="0,1,2", help="comma-separated LOSO seeds")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--bootstrap", type=int, default=2000, help="subject resamples of the paired interval")
@@ -55,7 +56,7 @@ def main(argv=None) -> dict:
     torch.set_num_threads(1)
     table = load_megc2019(args.root)
     arms = {"baseline": Path(args.baseline)}
-    arms.update({name: CONFIGS / "levers" / f"{name}.yaml" for name in args.levers.split(",") if name.strip()})
+    arms.update({name: Path(args.levers_dir) / f"{name}.yaml" for name in args.levers.split(",") if name.strip()})
     configs = {name: EvaluationConfig.load(path) for name, path in arms.items()}  # all read before any run
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     out = Path(args.out)
@@ -73,7 +74,8 @@ def main(argv=None) -> dict:
                   flush=True)
     summary = {"benchmark": "levers", "seeds": seeds, "baseline": Path(args.baseline).name, "arms": {}}
     for name in arms:
-        row = {"config": str(arms[name].relative_to(REPO)) if arms[name].is_relative_to(REPO) else str(arms[name])}
+        path = arms[name].resolve()
+        row = {"config": str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)}
         for metric in ("uf1", "uar"):
             stats = mean_and_std([m[metric] for m in scores[name]])
             row.update({metric: round(stats["mean"], 4), f"{metric}_std": round(stats["std"], 4),

@@ -125,3 +125,18 @@ def test_weight_averaging_is_the_mean_of_the_last_epochs_weights():
         assert torch.equal(v, _params(runs[2])[k]), k
     with pytest.raises(ConfigError, match="swa_epochs"):
         _net(swa_epochs=4).fit(X, y, g)
+
+
+def test_a_frozen_network_is_one_more_equal_vote_and_is_not_trained(tmp_path):
+    from microexp.recognisers.ensemble import FlowEnsemble
+
+    X, y, g = _flows()
+    frozen = _net().fit(X, y, g)
+    path = frozen.save(tmp_path / "sim.pt")
+    before = torch.load(path, weights_only=True)["members"][0]
+    plain = FlowEnsemble(epochs=1, batch_size=8, threads=1).fit(X, y, g)
+    voted = FlowEnsemble(epochs=1, batch_size=8, threads=1, frozen_nets=[str(path)]).fit(X, y, g)
+    expected = (2 * plain.predict_proba(X) + frozen.set_params(tta_flip=True).predict_proba(X)) / 3
+    assert np.allclose(voted.predict_proba(X), expected, atol=1e-6)
+    after = voted.frozen_nets_[0].models_[0].state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)

@@ -16,7 +16,8 @@
 
 Re-running the same command on the same RUN_DIR skips folds already stored and gives identical
 final numbers. The fingerprint covers the settings, the samples and folds, the content of the input
-data, the content of any weights file a model starts from (``net_init``, ``init_weights``) and the
+data, the content of any weights file a model starts from or votes with (``net_init``,
+``init_weights``, ``frozen_nets``) and the
 microexp version: a RUN_DIR made with other settings or other data is refused rather
 than resumed with stale results (``overwrite`` discards it instead). A run that fails before its
 first fold leaves nothing that blocks the next attempt.
@@ -126,7 +127,7 @@ def run_identity(cfg: EvaluationConfig, table: SampleTable, folds: list[Fold], d
 
 
 #: Settings that name a weights file a model starts from (its content joins the run's fingerprint).
-WEIGHT_FILE_KEYS = ("net_init", "init_weights")
+WEIGHT_FILE_KEYS = ("net_init", "init_weights", "frozen_nets")
 
 
 def weight_files(cfg: "EvaluationConfig") -> dict[str, str]:
@@ -135,7 +136,9 @@ def weight_files(cfg: "EvaluationConfig") -> dict[str, str]:
     for section in ("model_kwargs", "trainer"):
         for key, value in (getattr(cfg, section, None) or {}).items():
             if key in WEIGHT_FILE_KEYS and value:
-                found[f"{section}.{key}"] = str(value)
+                paths = [value] if isinstance(value, (str, Path)) else list(value)
+                for i, path in enumerate(paths):
+                    found[f"{section}.{key}" + (f"[{i}]" if len(paths) > 1 else "")] = str(path)
     return found
 
 

@@ -7,7 +7,9 @@ average is steadier than either. Test-time flips (u → 1 − u) are averaged in
 An optional ``augmenter`` (e.g. the per-fold conditional GAN, ``augment.cgan``) adds synthetic
 flows to the training fold before any member sees it; it never sees test data. ``net_init`` starts
 the network from saved weights (e.g. pre-trained on simulated flows, which hold no real subject);
-``swa_epochs`` averages its weights over the last epochs of its fixed schedule.
+``swa_epochs`` averages its weights over the last epochs of its fixed schedule. ``frozen_nets``
+adds one equal vote per saved network of the same architecture that is used as it is, never
+trained on the fold (e.g. STSTNet trained on simulated flows only).
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -47,7 +49,8 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  optimizer: str = "adam", mixup_alpha: float = 0.0, tta_flip: bool = True, svm_C: float = 1.0,
                  svm_weight: float = 1.0, svm_flip_augment: bool = True, svm_tune: bool = False, net: str = "ststnet",
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
-                 threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0):
+                 threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0,
+                 frozen_nets: tuple = ()):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -67,6 +70,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.augmenter = augmenter
         self.net_init = net_init
         self.swa_epochs = swa_epochs
+        self.frozen_nets = frozen_nets
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -108,6 +112,10 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                 name, num_classes=self.num_classes_, seed=self.seed, model_kwargs=budget["model_kwargs"],
                 epochs=budget["epochs"], batch_size=self.batch_size, lr=budget["lr"], optimizer=self.optimizer,
                 members=1, tta_flip=self.tta_flip, threads=self.threads).fit(X, y, groups))
+        self.frozen_nets_ = [  # trained elsewhere (e.g. on simulated flows only): votes, never fitted here
+            TorchClassifier(self.net, num_classes=self.num_classes_, model_kwargs=self.net_kwargs,
+                            tta_flip=self.tta_flip, threads=self.threads).load(path)
+            for path in self.frozen_nets]
         self.svm_ = None
         if self.svm_weight > 0 and self.svm_tune:
             self.svm_ = TunedSVM(flip_augment=self.svm_flip_augment, seed=self.seed).fit(X, y, groups)
@@ -130,7 +138,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         if net_proba is not None:
             parts.append(net_proba)
             weights.append(1.0)
-        for net in getattr(self, "extra_nets_", []):
+        for net in [*getattr(self, "extra_nets_", []), *getattr(self, "frozen_nets_", [])]:
             parts.append(net.predict_proba(X))
             weights.append(1.0)
         if isinstance(self.svm_, TunedSVM):

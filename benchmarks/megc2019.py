@@ -33,7 +33,11 @@ PUBLISHED = {
 DATASETS = ("full", "smic", "casme2", "samm")
 #: Every candidate for ``best`` that was evaluated on the composite while it was chosen (the README's
 #: recogniser table tells when each was designed); ``best`` itself was fixed before its first run.
-BEST_CANDIDATES = ("flow_ensemble", "flow_ensemble_wide", "flow_ensemble_x3", "flow_ensemble_tuned")
+BEST_CANDIDATES = ("flow_ensemble", "flow_ensemble_wide", "flow_ensemble_x3", "flow_ensemble_tuned",
+                   "levers/swa", "levers/simpre", "flow_ensemble_sim")
+#: The ``best`` before ``flow_ensemble_sim``: when both ran with the same seeds, the summary gives
+#: their paired difference.
+PREVIOUS_BEST = "flow_ensemble"
 
 
 def load_config(model: str) -> dict:
@@ -90,6 +94,33 @@ def best_summary(results: list[dict], best_model: str) -> dict | None:
             "seeds": list(r["seeds"]), "candidates_tried": len(BEST_CANDIDATES), "candidates": list(BEST_CANDIDATES)}
 
 
+def paired_with_previous(results: list[dict], out: Path, num_classes: int) -> dict | None:
+    """``best`` − the previous best, paired over the seeds both ran (95 % subject-bootstrap interval),
+    read from the runs' predictions; None unless both ran with the same seeds."""
+    import pandas as pd
+
+    from microexp.evaluation.paired import paired_subject_bootstrap
+    from microexp.recognisers import BEST_MODEL
+
+    by_model = {r["model"]: r for r in results if "skipped" not in r}
+    if BEST_MODEL not in by_model or PREVIOUS_BEST not in by_model:
+        return None
+    seeds = list(by_model[BEST_MODEL]["seeds"])
+    if list(by_model[PREVIOUS_BEST]["seeds"]) != seeds:
+        return None
+    preds, frame = {}, None
+    for model in (BEST_MODEL, PREVIOUS_BEST):
+        preds[model] = []
+        for seed in seeds:
+            frame = pd.read_csv(out / "runs" / model / f"seed{seed}" / "predictions.csv").sort_values("index")
+            preds[model].append(frame["y_pred"].to_numpy())
+    diff = paired_subject_bootstrap(preds[BEST_MODEL], preds[PREVIOUS_BEST], frame["y_true"].to_numpy(),
+                                    frame["subject"].astype(str).to_numpy(), num_classes, n_resamples=2000, seed=0)
+    return {"previous": PREVIOUS_BEST, **{k: (round(v, 4) if isinstance(v, float) else
+                                               [round(x, 4) for x in v] if isinstance(v, list) else v)
+                                           for k, v in diff.items()}}
+
+
 def fmt(s: dict, key: str) -> str:
     if key not in s:
         return "–"
@@ -126,6 +157,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=3, help="seeds per model (0 .. seeds-1)")
     ap.add_argument("--best-seeds", type=int, default=None, help="seeds for the best model (default: --seeds)")
     ap.add_argument("--best-models", default="", help="comma-separated models that also get --best-seeds")
+    ap.add_argument("--seed-list", default="", help="explicit comma-separated seeds for every model "
+                    "(e.g. fresh seeds 10,11,12); overrides --seeds and --best-seeds")
     ap.add_argument("--out", required=True, help="output folder (table.md, results.json, runs/)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes for the folds")
     ap.add_argument("--fast", action="store_true", help="one epoch per model (smoke test, not a result)")
@@ -148,15 +181,19 @@ def main(argv=None) -> int:
     for model in models:
         headline = model == BEST_MODEL or model in args.best_models.split(",")
         n = args.best_seeds if (headline and args.best_seeds) else args.seeds
-        results.append(run_model(table, model, list(range(n)), out, args.jobs, args.fast))
+        seeds = [int(v) for v in args.seed_list.split(",") if v.strip()] or list(range(n))
+        results.append(run_model(table, model, seeds, out, args.jobs, args.fast))
         atomic_write_json(out / "results.json", {"results": results, "complete": False})
         atomic_write_text(out / "table.md", _table_page(results, complete=False))
     ran = [r for r in results if "skipped" not in r]
     top = max(ran, key=lambda r: min(r["full_uf1"]["mean"], r["full_uar"]["mean"])) if ran else None
+    best = best_summary(results, BEST_MODEL)
+    if best is not None:
+        best["minus_previous_best"] = paired_with_previous(results, out, len(table.classes))
     summary = {
         "benchmark": "megc2019", "protocol": "loso", "folds": 68, "fast": args.fast,
         "wall_minutes": round((time.perf_counter() - t0) / 60, 2),
-        "best": best_summary(results, BEST_MODEL),
+        "best": best,
         # the highest of this run's models, read off these very test folds: a description, not a choice
         "highest_of_run": None if top is None else {"model": top["model"], "uf1": round(top["full_uf1"]["mean"], 4),
                                                     "uar": round(top["full_uar"]["mean"], 4),

@@ -18,3 +18,21 @@ def test_best_is_the_declared_model_with_its_seed_spread_and_candidates(load_ben
     assert best["uf1_mean"] == 0.73 and best["uf1_std"] == 0.01 and best["uar_mean"] == 0.74
     assert best["candidates_tried"] == len(best["candidates"]) >= 1 and "flow_ensemble" in best["candidates"]
     assert bench.best_summary(results, "lbptop_svm") is None  # skipped: nothing to report
+
+
+def test_fresh_seeds_and_the_paired_difference_with_the_previous_best(composite_fixture, tmp_path, load_benchmark,
+                                                                      capsys):
+    import json
+
+    bench = load_benchmark("megc2019")
+    assert bench.main(["--root", str(composite_fixture), "--models", "flow_ensemble,flow_ensemble_sim",
+                       "--seed-list", "7,8", "--fast", "--out", str(tmp_path / "run")]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    best = summary["best"]
+    assert best["name"] == "flow_ensemble_sim" and best["seeds"] == [7, 8]
+    assert best["candidates_tried"] == len(best["candidates"]) == 7
+    paired = best["minus_previous_best"]
+    assert paired["previous"] == "flow_ensemble" and paired["seeds"] == 2 and paired["subjects"] == 9
+    previous = summary["models"]["flow_ensemble"]
+    assert paired["uf1_difference"] == __import__("pytest").approx(best["uf1_mean"] - previous["uf1"], abs=2e-4)
+    assert (tmp_path / "run" / "runs" / "flow_ensemble_sim" / "seed8" / "predictions.csv").is_file()

@@ -140,3 +140,31 @@ def test_a_frozen_network_is_one_more_equal_vote_and_is_not_trained(tmp_path):
     assert np.allclose(voted.predict_proba(X), expected, atol=1e-6)
     after = voted.frozen_nets_[0].models_[0].state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_an_ensemble_with_a_frozen_vote_survives_a_model_folder(tmp_path):
+    from microexp.recognisers.ensemble import FlowEnsemble
+    from microexp.recognisers.persistence import load_estimator, save_estimator
+
+    X, y, g = _flows()
+    path = _net().fit(X, y, g).save(tmp_path / "sim.pt")
+    voted = FlowEnsemble(epochs=1, batch_size=8, threads=1, frozen_nets=[str(path)]).fit(X, y, g)
+    record = save_estimator(voted, tmp_path / "folder")
+    path.unlink()  # the folder holds the vote itself, not a reference to the file
+    loaded = load_estimator(tmp_path / "folder", record)
+    assert np.allclose(loaded.predict_proba(X), voted.predict_proba(X), atol=1e-6)
+
+
+def test_the_packaged_simulator_network_is_best_s_third_vote():
+    from microexp.recognisers import BEST_MODEL, create_estimator
+    from microexp.recognisers.ensemble import SIM_NET_WEIGHTS
+
+    state = torch.load(SIM_NET_WEIGHTS, weights_only=True)
+    assert len(state["members"]) == 1 and state["mean"].shape == (1, 3, 1, 1)
+    est = create_estimator("best", num_classes=3, seed=0, epochs=1, threads=1)
+    assert BEST_MODEL == "flow_ensemble_sim" and list(est.frozen_nets) == [str(SIM_NET_WEIGHTS)]
+    X, y, g = _flows()
+    est.fit(X, y, g)
+    assert len(est.frozen_nets_) == 1
+    votes = est.frozen_nets_[0].predict_proba(X)
+    assert np.allclose(votes.sum(axis=1), 1) and not np.allclose(votes, votes[0])

@@ -132,9 +132,12 @@ WEIGHT_FILE_KEYS = ("net_init", "init_weights", "frozen_nets")
 
 def weight_files(cfg: "EvaluationConfig") -> dict[str, str]:
     """``{"model_kwargs.net_init": path, ...}``: the weights files the run's settings name."""
+    from ..recognisers.ensemble import DEFAULT_WEIGHT_FILES
+
     found = {}
-    for section in ("model_kwargs", "trainer"):
-        for key, value in (getattr(cfg, section, None) or {}).items():
+    defaults = {k: v for k, v in DEFAULT_WEIGHT_FILES.get(cfg.model, {}).items() if k not in (cfg.model_kwargs or {})}
+    for section, settings in (("model_kwargs", {**defaults, **(cfg.model_kwargs or {})}), ("trainer", cfg.trainer or {})):
+        for key, value in settings.items():
             if key in WEIGHT_FILE_KEYS and value:
                 paths = [value] if isinstance(value, (str, Path)) else list(value)
                 for i, path in enumerate(paths):

@@ -15,6 +15,8 @@ Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import make_pipeline
@@ -31,6 +33,11 @@ NET_BUDGETS = {
     "ststnet": {"epochs": 40, "lr": 3e-3, "model_kwargs": {}},
     "offapexnet": {"epochs": 15, "lr": 1e-3, "model_kwargs": {"fc_units": 256}},
 }
+#: STSTNet trained on simulated flows only (``python benchmarks/sim_pretrain.py``, configs/sim_pretrain.yaml:
+#: 60 simulated people, 984 clips; no real sample), shipped with the package: ``flow_ensemble_sim``'s vote.
+SIM_NET_WEIGHTS = Path(__file__).resolve().parents[1] / "resources" / "ststnet_sim.pt"
+#: Weights files a registered recogniser uses unless its settings name others (for run fingerprints).
+DEFAULT_WEIGHT_FILES = {"flow_ensemble_sim": {"frozen_nets": (str(SIM_NET_WEIGHTS),)}}
 #: Softmax temperature turning the SVM's one-vs-rest decision values into probabilities.
 SVM_DECISION_TEMPERATURE = 1.0
 
@@ -180,3 +187,12 @@ def flow_ensemble_tuned(**kwargs) -> FlowEnsemble:
     C and γ chosen, and its decision values turned into probabilities, by 5-fold inner CV over the
     training subjects, instead of the fixed C = 1, γ = "scale" and a softmax at temperature 1."""
     return FlowEnsemble(**{"svm_tune": True, **kwargs})
+
+
+@register_model("flow_ensemble_sim", input_kind="flow", family="sklearn",
+                paper="STSTNet (Liong et al. 2019) + RBF SVM on flow pixels + STSTNet trained on simulated flows only, averaged")
+def flow_ensemble_sim(**kwargs) -> FlowEnsemble:
+    """:class:`FlowEnsemble` with a third equal vote: the packaged STSTNet trained on the
+    simulator's flows alone (:data:`SIM_NET_WEIGHTS`), used as it is, never trained on the fold.
+    ``frozen_nets`` may name other such networks."""
+    return FlowEnsemble(**{**DEFAULT_WEIGHT_FILES["flow_ensemble_sim"], **kwargs})

@@ -96,7 +96,7 @@ def fitted_input(estimator) -> dict:
         visit(getattr(obj, "pipeline_", None))
         for attr in ("nets_", "svm_", "estimator_"):
             visit(getattr(obj, attr, None))
-        for net in getattr(obj, "extra_nets_", None) or []:
+        for net in [*(getattr(obj, "extra_nets_", None) or []), *(getattr(obj, "frozen_nets_", None) or [])]:
             visit(net)
 
     visit(estimator)

@@ -1,7 +1,7 @@
 """Pre-training on simulated micro-expressions, for the ``simpre`` lever of ``benchmarks/levers.py``.
 
 1. ``microexp.pipeline.sim_pretrain`` renders the simulated database of ``--config``
-   (``configs/sim_pretrain.yaml``), preprocesses it like a real one and trains STSTNet on its
+   (``configs/pretrain/sim_pretrain.yaml``), preprocesses it like a real one and trains STSTNet on its
    flows; a check on held-out *simulated* subjects says whether the network learnt the simulator.
 2. ``zero_shot``: that network, never trained on a real sample, scores the 442 real composite
    flows (a description of how far simulated flows alone carry; nothing is chosen from it).
@@ -27,7 +27,7 @@ CONFIGS = REPO / "configs"
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", required=True, help="the MEGC2019 composite (combined_3_class2_for_optical_flow.csv)")
-    ap.add_argument("--config", default=str(CONFIGS / "sim_pretrain.yaml"), help="pre-training settings")
+    ap.add_argument("--config", default=str(CONFIGS / "pretrain" / "sim_pretrain.yaml"), help="pre-training settings")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (simulation, preprocessing)")
     ap.add_argument("--out", default="runs/sim_pretrain", help="output folder")
     return ap.parse_args(argv)

@@ -22,6 +22,8 @@ from microexp.pipeline.sweep import SweepConfig
 
 CONFIG_FILES = sorted((REPO / "configs").glob("*.yaml"))
 SWEEP_FILES = sorted((REPO / "configs" / "sweeps").glob("*.yaml"))
+LEVER_FILES = sorted((REPO / "configs" / "levers").glob("*.yaml"))
+PRETRAIN_FILES = sorted((REPO / "configs" / "pretrain").glob("*.yaml"))
 
 
 def _synthetic_table(kind: str, n_subjects: int = 6, per_subject: int = 6, seed: int = 0) -> SampleTable:
@@ -66,6 +68,23 @@ def test_every_config_file_runs_with_its_fast_budget(path, composite_fixture, tm
 def test_every_sweep_file_reads(path):
     cfg = SweepConfig.load(path)
     assert cfg.grid and all(isinstance(v, list) and v for v in cfg.grid.values())
+
+
+@pytest.mark.parametrize("path", LEVER_FILES, ids=lambda p: p.stem)
+def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
+    lever = EvaluationConfig.load(path)
+    base = EvaluationConfig.load(REPO / "configs" / "flow_ensemble_megc2019.yaml")
+    assert lever.model == base.model and lever.protocol == base.protocol
+    changed = {k for k in {*lever.model_kwargs, *base.model_kwargs} if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
+    assert changed and changed <= {"epochs", "swa_epochs", "net_init", "frozen_nets"}, changed
+
+
+@pytest.mark.parametrize("path", PRETRAIN_FILES, ids=lambda p: p.stem)
+def test_every_pretraining_file_reads(path):
+    from microexp.pipeline.sim_pretrain import SimPretrainConfig
+
+    cfg = SimPretrainConfig.load(path)
+    assert cfg.subjects > cfg.heldout_subjects >= 1 and cfg.epochs >= 1
 
 
 def test_a_runs_config_yaml_reproduces_it(composite_fixture, tmp_path, capsys):

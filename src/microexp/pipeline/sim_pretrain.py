@@ -36,7 +36,7 @@ SIMULATION_KEYS = ("subjects", "clips_per_subject", "seed", "amplitude", "diffic
 
 @dataclasses.dataclass
 class SimPretrainConfig(ConfigModel):
-    """Settings of a pre-training run (``configs/sim_pretrain.yaml``)."""
+    """Settings of a pre-training run (``configs/pretrain/sim_pretrain.yaml``)."""
 
     KIND = "simulator pre-training config"
 

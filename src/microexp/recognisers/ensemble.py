@@ -33,7 +33,7 @@ NET_BUDGETS = {
     "ststnet": {"epochs": 40, "lr": 3e-3, "model_kwargs": {}},
     "offapexnet": {"epochs": 15, "lr": 1e-3, "model_kwargs": {"fc_units": 256}},
 }
-#: STSTNet trained on simulated flows only (``python benchmarks/sim_pretrain.py``, configs/sim_pretrain.yaml:
+#: STSTNet trained on simulated flows only (``python benchmarks/sim_pretrain.py``, configs/pretrain/sim_pretrain.yaml:
 #: 60 simulated people, 984 clips; no real sample), shipped with the package: ``flow_ensemble_sim``'s vote.
 SIM_NET_WEIGHTS = Path(__file__).resolve().parents[1] / "resources" / "ststnet_sim.pt"
 #: Weights files a registered recogniser uses unless its settings name others (for run fingerprints).

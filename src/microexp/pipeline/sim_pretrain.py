@@ -1,12 +1,13 @@
-"""Pre-train a flow recogniser on the simulator's labelled flows, for fine-tuning on real subjects.
+"""Train a flow recogniser on the simulator's labelled flows only, to vote in (or start) a real-data one.
 
 The simulator gives as many labelled micro-expressions as one likes, with no real person in
 them. ``pretrain_on_simulation`` renders ``subjects`` × ``clips_per_subject`` clips, preprocesses
 them exactly as a database (face alignment, onset→apex flow and strain, the composite's 28×28
 u/v/strain image), and trains the network (STSTNet by default) on every clip that has a MEGC2019
-class. The weights it writes start a real-data run through ``init_weights`` (a torch recogniser's
-trainer) or ``net_init`` (the flow ensembles); since no real sample was seen, the same file may
-start every LOSO fold without leaking a test subject.
+class. The weights it writes vote in a flow ensemble (``frozen_nets``; ``flow_ensemble_sim`` ships
+such a file) or start a real-data run (``init_weights`` of a torch recogniser's trainer,
+``net_init`` of the flow ensembles); since no real sample was seen, the same file may serve every
+LOSO fold without leaking a test subject.
 
 Layout of ``out``::
 

@@ -77,12 +77,7 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as exc:  # a clear message and exit code 2 for bad input
-        from microexp.errors import MicroexpError
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _cli import run
 
-        if isinstance(exc, MicroexpError):
-            print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)
-        raise
+    run(main)

@@ -76,7 +76,7 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
     base = EvaluationConfig.load(REPO / "configs" / "flow_ensemble_megc2019.yaml")
     assert lever.model == base.model and lever.protocol == base.protocol
     changed = {k for k in {*lever.model_kwargs, *base.model_kwargs} if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
-    assert changed and changed <= {"epochs", "swa_epochs", "net_init", "frozen_nets"}, changed
+    assert changed and changed <= {"epochs", "swa_epochs", "net_init", "frozen_nets", "frozen_weight"}, changed
 
 
 @pytest.mark.parametrize("path", PRETRAIN_FILES, ids=lambda p: p.stem)

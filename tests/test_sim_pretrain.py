@@ -142,6 +142,23 @@ def test_a_frozen_network_is_one_more_equal_vote_and_is_not_trained(tmp_path):
     assert all(torch.equal(before[k], after[k]) for k in before)
 
 
+def test_frozen_networks_pooled_into_one_vote_of_the_given_weight(tmp_path):
+    from microexp.recognisers.ensemble import FlowEnsemble
+
+    X, y, g = _flows()
+    nets = [_net().set_params(seed=s).fit(X, y, g) for s in (0, 1)]
+    paths = [str(n.save(tmp_path / f"sim{i}.pt")) for i, n in enumerate(nets)]
+    plain = FlowEnsemble(epochs=1, batch_size=8, threads=1).fit(X, y, g)
+    sim = np.mean([n.set_params(tta_flip=True).predict_proba(X) for n in nets], axis=0)
+    assert not np.allclose(nets[0].predict_proba(X), nets[1].predict_proba(X))
+    for weight in (1.0, 0.5):
+        pooled = FlowEnsemble(epochs=1, batch_size=8, threads=1, frozen_nets=paths, frozen_weight=weight).fit(X, y, g)
+        assert np.allclose(pooled.predict_proba(X), (2 * plain.predict_proba(X) + weight * sim) / (2 + weight),
+                           atol=1e-6)
+    each = FlowEnsemble(epochs=1, batch_size=8, threads=1, frozen_nets=paths).fit(X, y, g)  # one vote per network
+    assert np.allclose(each.predict_proba(X), (2 * plain.predict_proba(X) + 2 * sim) / 4, atol=1e-6)
+
+
 def test_an_ensemble_with_a_frozen_vote_survives_a_model_folder(tmp_path):
     from microexp.recognisers.ensemble import FlowEnsemble
     from microexp.recognisers.persistence import load_estimator, save_estimator

@@ -57,7 +57,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  svm_weight: float = 1.0, svm_flip_augment: bool = True, svm_tune: bool = False, net: str = "ststnet",
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
                  threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0,
-                 frozen_nets: tuple = ()):
+                 frozen_nets: tuple = (), frozen_weight: float | None = None):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -78,6 +78,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.net_init = net_init
         self.swa_epochs = swa_epochs
         self.frozen_nets = frozen_nets
+        self.frozen_weight = frozen_weight
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -145,9 +146,13 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         if net_proba is not None:
             parts.append(net_proba)
             weights.append(1.0)
-        for net in [*getattr(self, "extra_nets_", []), *getattr(self, "frozen_nets_", [])]:
+        frozen = getattr(self, "frozen_nets_", [])
+        for net in [*getattr(self, "extra_nets_", []), *(frozen if self.frozen_weight is None else [])]:
             parts.append(net.predict_proba(X))
             weights.append(1.0)
+        if frozen and self.frozen_weight is not None:  # the frozen networks pooled into one vote
+            parts.append(np.mean([net.predict_proba(X) for net in frozen], axis=0))
+            weights.append(float(self.frozen_weight))
         if isinstance(self.svm_, TunedSVM):
             parts.append(self.svm_.predict_proba(X))
             weights.append(self.svm_weight)

@@ -157,6 +157,8 @@ def test_frozen_networks_pooled_into_one_vote_of_the_given_weight(tmp_path):
                            atol=1e-6)
     each = FlowEnsemble(epochs=1, batch_size=8, threads=1, frozen_nets=paths).fit(X, y, g)  # one vote per network
     assert np.allclose(each.predict_proba(X), (2 * plain.predict_proba(X) + 2 * sim) / 4, atol=1e-6)
+    with pytest.raises(ConfigError, match="frozen_weight"):
+        FlowEnsemble(epochs=1, batch_size=8, threads=1, frozen_nets=paths, frozen_weight=0).fit(X, y, g)
 
 
 def test_an_ensemble_with_a_frozen_vote_survives_a_model_folder(tmp_path):

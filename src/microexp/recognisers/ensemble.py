@@ -9,7 +9,8 @@ flows to the training fold before any member sees it; it never sees test data. `
 the network from saved weights (e.g. pre-trained on simulated flows, which hold no real subject);
 ``swa_epochs`` averages its weights over the last epochs of its fixed schedule. ``frozen_nets``
 adds one equal vote per saved network of the same architecture that is used as it is, never
-trained on the fold (e.g. STSTNet trained on simulated flows only).
+trained on the fold (e.g. STSTNet trained on simulated flows only); with ``frozen_weight`` they are
+pooled instead into one vote of that weight (their probabilities averaged).
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -24,6 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from ..augment.cgan import make_augmenter
+from ..errors import ConfigError
 from ..models.registry import register_model
 from ..training.classifier import TorchClassifier
 from .model_selection import TunedSVM, with_mirrored_flows
@@ -120,6 +122,8 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                 name, num_classes=self.num_classes_, seed=self.seed, model_kwargs=budget["model_kwargs"],
                 epochs=budget["epochs"], batch_size=self.batch_size, lr=budget["lr"], optimizer=self.optimizer,
                 members=1, tta_flip=self.tta_flip, threads=self.threads).fit(X, y, groups))
+        if self.frozen_weight is not None and not float(self.frozen_weight) > 0:
+            raise ConfigError(f"frozen_weight must be a positive weight or null, got {self.frozen_weight!r}")
         self.frozen_nets_ = [  # trained elsewhere (e.g. on simulated flows only): votes, never fitted here
             TorchClassifier(self.net, num_classes=self.num_classes_, model_kwargs=self.net_kwargs,
                             tta_flip=self.tta_flip, threads=self.threads).load(path)

@@ -53,6 +53,10 @@ def _run_measured(cmd: list[str]) -> tuple[float, float, str]:
     return wall, usage.ru_maxrss / 1024.0, out
 
 
+#: ``--fast``: expressions as often as this, so that even seconds-long recordings hold some.
+FAST_RATES = {"micro_per_minute": 12, "macro_per_minute": 6}
+
+
 def _train_spotter(out: Path, subjects: int, minutes: float, fast: bool, echo) -> Path:
     from microexp.simulate.long_recording import simulate_recording, write_recording
     from microexp.spotting.learned import LongVideoSpotter
@@ -65,7 +69,7 @@ def _train_spotter(out: Path, subjects: int, minutes: float, fast: bool, echo) -
     for s in range(subjects):
         for v in range(2):
             rec = simulate_recording("casme_sq", seconds=minutes * 60, seed=TRAIN_SEED, subject_index=s,
-                                     video_index=v, subject=f"t{s:02d}", video=f"v{v}")
+                                     video_index=v, subject=f"t{s:02d}", video=f"v{v}", **(FAST_RATES if fast else {}))
             path = out / "train" / f"t{s:02d}_v{v}.mp4"
             truth = write_recording(path, rec) if not path.is_file() else rec.intervals
             feats.append(cached_features(path, 30.0, out / "cache_train"))
@@ -107,8 +111,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--fast", action="store_true", help="tiny sizes, for a test")
     args = p.parse_args(argv)
     if args.fast:
-        args.minutes, args.short_minutes, args.fast_fps_seconds = 0.5, 0.25, 3.0
-        args.train_subjects, args.train_minutes = 2, 0.25
+        args.minutes, args.short_minutes, args.fast_fps_seconds = 1 / 3, 1 / 6, 2.0
+        args.train_subjects, args.train_minutes = 2, 1 / 6
     out = check_output_dir(args.out)
     echo = lambda s: print(s, file=sys.stderr)  # noqa: E731 - the last stdout line is the JSON
 
@@ -125,7 +129,7 @@ def main(argv: list[str] | None = None) -> dict:
             ("fps200", "samm_lv", args.fast_fps_seconds, 200.0, TEST_SEED + 2)]
     for name, profile, seconds, fps, seed in plan:
         video = out / "videos" / f"{name}.mp4"
-        rates = {"micro_per_minute": 12, "macro_per_minute": 6} if args.fast else {}
+        rates = FAST_RATES if args.fast else {}
         rec = simulate_recording(profile, seconds=seconds, fps=fps, seed=seed, subject="test", video=name, **rates)
         if video.is_file():  # the plan is deterministic: an earlier rendering of it is reused
             truth = rec.intervals

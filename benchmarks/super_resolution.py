@@ -191,7 +191,12 @@ def main(argv=None) -> dict:
     hr, table = load_composite_faces(args.root)
     test = subject_split(table, args.test_fraction, args.seed)
     table["split"] = np.where(test, "test", "train")
-    masks = region_masks(hr, names=table["imagename"].tolist())
+    names = table["imagename"].to_numpy()
+    # landmarks are fitted where the masks are used: the held-out faces (region scores) and, only
+    # when a loss weights the regions, the training faces
+    masks_test = region_masks(hr[test], names=names[test].tolist())
+    masks_train = (region_masks(hr[~test], names=names[~test].tolist())
+                   if max(settings.get("region_weight", 0.0), efficient.get("region_weight", 0.0)) > 0 else None)
     from microexp.restore import SRConfig
 
     atomic_write_text(out / "config.yaml", yaml.safe_dump(
@@ -207,11 +212,11 @@ def main(argv=None) -> dict:
     call_minutes_outside_training = (time.monotonic() - started) / 60.0
 
     # 1. the efficient generator (L1 then MSE, fixed iterations), 2. RRDBNet + its GAN phase
-    eff_cfg, eff_phases = _train("efficient", hr[~test], masks[~test], efficient, out / "efficient", args.seed)
-    cfg, phases = _train("rrdb", hr[~test], masks[~test], settings, out / "model", args.seed)
+    eff_cfg, eff_phases = _train("efficient", hr[~test], masks_train, efficient, out / "efficient", args.seed)
+    cfg, phases = _train("rrdb", hr[~test], masks_train, settings, out / "model", args.seed)
 
     t_scored = time.monotonic()
-    hr_test, masks_test = hr[test], masks[test]
+    hr_test = hr[test]
     psnr_name, gan_name = METHOD_NAMES[cfg.arch]
     generators = {psnr_name: load_generator(out / "model" / "generator_psnr.pt")[0],
                   gan_name: load_generator(out / "model" / "generator_gan.pt")[0],

@@ -77,6 +77,11 @@ def main(argv=None) -> dict:
                                   upscale_bicubic, upscale_with)
 
     torch.set_num_threads(args.threads)
+    out = Path(args.out) / args.name
+    if args.rescore and not (out / "metrics.json").is_file():
+        from microexp.errors import DataError
+
+        raise DataError("no finished pilot to re-score (metrics.json is missing)", out)
     hr_train, train_table, val = inner_split(args.root)
     cfg = SRConfig.from_dict(dict(
         BENCH_CONFIG, n_features=args.nf, n_blocks=args.nb, growth=args.gc, patch_lr=args.patch,
@@ -85,21 +90,20 @@ def main(argv=None) -> dict:
         region_weight=args.region_weight, lr_variants=args.variants,
         pretrain_minutes=None if args.iters else args.minutes, median_prob=args.median_prob,
         gan_iters=0, iters_per_epoch=1000, seed=0))
-    out = Path(args.out) / args.name
     pairs = make_pairs(hr_train[~val], cfg.lr_variants, seed=0, median_prob=cfg.median_prob)
     from microexp.restore.regions import region_masks
 
-    masks = region_masks(hr_train, names=train_table["imagename"].tolist())
+    names = train_table["imagename"].to_numpy()
+    # landmarks are fitted where the masks are used: the validation faces (region scores) and,
+    # only when the loss weights the regions, the pilot-training faces
+    val_masks = region_masks(hr_train[val], names=names[val].tolist())
     if args.rescore:
-        if not (out / "metrics.json").is_file():
-            from microexp.errors import DataError
-
-            raise DataError("no finished pilot to re-score (metrics.json is missing)", out)
         done = json.loads((out / "metrics.json").read_text())["summary"]
         last = {"iteration": done["iterations"], "minutes": done["minutes"]}
     else:
+        train_masks = region_masks(hr_train[~val], names=names[~val].tolist()) if cfg.region_weight > 0 else None
         result = train_super_resolution(hr_train[~val], pairs, cfg, out / "model", resume=False,
-                                        region_masks=masks[~val], log=lambda m: print(m, file=sys.stderr, flush=True))
+                                        region_masks=train_masks, log=lambda m: print(m, file=sys.stderr, flush=True))
         last = result["history"][-1]
     gen, _ = load_generator(out / "model" / "generator_psnr.pt")
     faces = hr_train[val]
@@ -109,7 +113,7 @@ def main(argv=None) -> dict:
     for path, median_prob in (("blur", 0.0), ("median", 1.0)):
         lr = make_pairs(faces, 1, seed=10**6, median_prob=median_prob)[:, 0]
         for method, sr in (("bicubic", upscale_bicubic(lr)), ("model", upscale_with(gen, lr))):
-            q = image_quality(faces, sr, masks[val])
+            q = image_quality(faces, sr, val_masks)
             summary[f"{path}_{method}_psnr"] = round(float(q["psnr"].mean()), 3)
             summary[f"{path}_{method}_psnr_regions"] = round(float(q["psnr_regions"].mean()), 3)
             summary[f"{path}_{method}_ssim"] = round(float(q["ssim"].mean()), 4)

@@ -75,3 +75,40 @@ def test_degrade_and_bicubic_shapes():
     assert lr.shape == (32, 32, 3) and lr.dtype == np.uint8
     assert np.array_equal(lr, degrade(face, seed=3))  # seeded: reproducible
     assert upscale_bicubic(lr[None]).shape == (1, 128, 128, 3)
+
+
+def test_batched_ssim_is_scikit_images_per_image_and_channel():
+    """The stacked SSIM maps give scikit-image's figures, image by image, for both windows, and
+    image_quality's region SSIM is the mean of that map over the mask."""
+    from skimage.metrics import structural_similarity
+
+    from microexp.restore.metrics import region_ssim, ssim_maps
+
+    rng = np.random.default_rng(4)
+    refs = rng.random((5, 40, 36, 3))
+    ests = np.clip(refs + rng.normal(0, 0.1, refs.shape) * rng.random((5, 1, 1, 1)), 0, 1)
+    masks = rng.random((5, 40, 36)) < 0.3
+    q = image_quality(refs, ests, masks)
+    for i in range(5):
+        uniform = structural_similarity(refs[i], ests[i], data_range=1.0, win_size=7, channel_axis=-1)
+        gauss = structural_similarity(refs[i], ests[i], data_range=1.0, gaussian_weights=True, sigma=1.5,
+                                      use_sample_covariance=False, channel_axis=-1)
+        _, full = structural_similarity(refs[i], ests[i], data_range=1.0, win_size=7, channel_axis=-1, full=True)
+        assert q["ssim"][i] == pytest.approx(uniform, abs=1e-12)
+        assert q["ssim_gauss"][i] == pytest.approx(gauss, abs=1e-12)
+        assert q["ssim_regions"][i] == pytest.approx(full.mean(axis=2)[masks[i]].mean(), abs=1e-12)
+        assert region_ssim(refs[i], ests[i], masks[i]) == pytest.approx(q["ssim_regions"][i], abs=1e-12)
+        assert q["psnr_regions"][i] == pytest.approx(
+            psnr_from_mse(float(np.mean((refs[i][masks[i]] - ests[i][masks[i]]) ** 2))), abs=1e-9)
+        assert ssim(refs[i, ..., 0], ests[i, ..., 0]) == pytest.approx(
+            structural_similarity(refs[i, ..., 0], ests[i, ..., 0], data_range=1.0, win_size=7), abs=1e-12)
+    assert ssim_maps(refs, ests).shape == refs.shape
+    # scored in chunks: a stack longer than one chunk gives the same per-image figures
+    import microexp.restore.metrics as metrics
+    long = image_quality(np.concatenate([refs] * 14), np.concatenate([ests] * 14))
+    assert len(long["ssim"]) == 70 and np.allclose(long["ssim"][65:], q["ssim"], atol=1e-12)
+    assert metrics._CHUNK < 70
+    with pytest.raises(ValueError, match="smaller than"):
+        ssim(refs[0, :8, :8], ests[0, :8, :8], "gaussian")
+    with pytest.raises(ValueError, match="empty region mask"):
+        image_quality(refs[:1], ests[:1], np.zeros((1, 40, 36), bool))

@@ -45,22 +45,65 @@ def psnr(reference: np.ndarray, estimate: np.ndarray) -> float:
 
 
 SSIM_WINDOWS = ("uniform", "gaussian")
+#: Images scored at once by :func:`image_quality` (bounds its memory: 64 faces of 128×128×3).
+_CHUNK = 64
+
+
+#: Constants of both windows: data range 1, K1 = 0.01, K2 = 0.03.
+_C1, _C2 = 0.01 ** 2, 0.03 ** 2
+#: Window half-widths: 7×7 uniform; Gaussian σ = 1.5 truncated at 3.5 σ (an 11×11 window).
+_PAD = {"uniform": 3, "gaussian": 5}
+
+
+def _check_window(window: str) -> None:
+    if window not in SSIM_WINDOWS:
+        raise ValueError(f"unknown SSIM window {window!r}; known: {', '.join(SSIM_WINDOWS)}")
+
+
+def ssim_maps(references: np.ndarray, estimates: np.ndarray, window: str = "uniform") -> np.ndarray:
+    """SSIM maps ``(N, H, W, C)`` of two stacks of images in [0, 1] (``(N, H, W)`` or
+    ``(N, H, W, C)`` float64), every image and channel filtered at once.
+
+    The same figures as scikit-image's ``structural_similarity`` per image and channel (the
+    tests check it): ``uniform`` is its 7×7 window with sample covariance, ``gaussian`` its
+    ``gaussian_weights=True, sigma=1.5, use_sample_covariance=False``; both reflect at the border.
+    """
+    from scipy import ndimage
+
+    _check_window(window)
+    a, b = np.asarray(references, np.float64), np.asarray(estimates, np.float64)
+    if a.ndim == 3:
+        a, b = a[..., None], b[..., None]
+    if window == "gaussian":
+        def blur(x):
+            return ndimage.gaussian_filter(x, sigma=(0, 1.5, 1.5, 0), mode="reflect", truncate=3.5)
+        cov_norm = 1.0
+    else:
+        def blur(x):
+            return ndimage.uniform_filter(x, size=(1, 7, 7, 1))
+        cov_norm = 49.0 / 48.0
+    ux, uy = blur(a), blur(b)
+    vx = cov_norm * (blur(a * a) - ux * ux)
+    vy = cov_norm * (blur(b * b) - uy * uy)
+    vxy = cov_norm * (blur(a * b) - ux * uy)
+    return ((2 * ux * uy + _C1) * (2 * vxy + _C2)) / ((ux ** 2 + uy ** 2 + _C1) * (vx + vy + _C2))
+
+
+def _mean_ssim(maps: np.ndarray, window: str) -> np.ndarray:
+    """Per-image mean of SSIM maps ``(N, H, W, C)``, the window's half-width cut off every border."""
+    p = _PAD[window]
+    return maps[:, p:-p, p:-p].mean(axis=(1, 2, 3), dtype=np.float64)
 
 
 def ssim(reference: np.ndarray, estimate: np.ndarray, window: str = "uniform") -> float:
     """Mean SSIM of two images (``(H, W)`` or ``(H, W, C)``), per channel then averaged."""
-    from skimage.metrics import structural_similarity
-
-    if window not in SSIM_WINDOWS:
-        raise ValueError(f"unknown SSIM window {window!r}; known: {', '.join(SSIM_WINDOWS)}")
+    _check_window(window)
     a, b = to_unit(reference), to_unit(estimate)
     if a.shape != b.shape:
         raise ValueError(f"shape mismatch: {a.shape} vs {b.shape}")
-    channel_axis = -1 if a.ndim == 3 else None
-    if window == "gaussian":
-        return float(structural_similarity(a, b, data_range=1.0, gaussian_weights=True, sigma=1.5,
-                                           use_sample_covariance=False, channel_axis=channel_axis))
-    return float(structural_similarity(a, b, data_range=1.0, win_size=7, channel_axis=channel_axis))
+    if min(a.shape[:2]) < 2 * _PAD[window] + 1:
+        raise ValueError(f"images of {a.shape[0]}×{a.shape[1]} pixels are smaller than the {window} SSIM window")
+    return float(_mean_ssim(ssim_maps(a[None], b[None], window), window)[0])
 
 
 def _masked_pair(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray):
@@ -81,13 +124,8 @@ def region_psnr(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray) -
 
 def region_ssim(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray) -> float:
     """Mean of the SSIM map (uniform 7×7 window, channels averaged) over the pixels of ``mask``."""
-    from skimage.metrics import structural_similarity
-
     a, b, mask = _masked_pair(reference, estimate, mask)
-    channel_axis = -1 if a.ndim == 3 else None
-    _, full = structural_similarity(a, b, data_range=1.0, win_size=7, channel_axis=channel_axis, full=True)
-    if full.ndim == 3:
-        full = full.mean(axis=2)
+    full = ssim_maps(a[None], b[None], "uniform")[0].mean(axis=2)
     return float(full[mask].mean())
 
 
@@ -103,15 +141,29 @@ def image_quality(references: np.ndarray, estimates: np.ndarray,
     out = {"psnr": [], "ssim": [], "ssim_gauss": [], "mse": []}
     if region_masks is not None:
         out.update(psnr_regions=[], ssim_regions=[])
-    for i, (ref, est) in enumerate(zip(references, estimates)):
-        m = mse(ref, est)
-        out["mse"].append(m)
-        out["psnr"].append(psnr_from_mse(m))
-        out["ssim"].append(ssim(ref, est, "uniform"))
-        out["ssim_gauss"].append(ssim(ref, est, "gaussian"))
+    for start in range(0, len(references), _CHUNK):
+        refs = np.stack([to_unit(r) for r in references[start:start + _CHUNK]])
+        ests = np.stack([to_unit(e) for e in estimates[start:start + _CHUNK]])
+        if refs.shape != ests.shape:
+            raise ValueError(f"shape mismatch: {refs.shape[1:]} vs {ests.shape[1:]}")
+        sq = (refs - ests) ** 2
+        m = sq.reshape(len(sq), -1).mean(axis=1)
+        out["mse"].extend(m.tolist())
+        out["psnr"].extend(psnr_from_mse(float(v)) for v in m)
+        uniform = ssim_maps(refs, ests, "uniform")
+        out["ssim"].extend(_mean_ssim(uniform, "uniform").tolist())
+        out["ssim_gauss"].extend(_mean_ssim(ssim_maps(refs, ests, "gaussian"), "gaussian").tolist())
         if region_masks is not None:
-            out["psnr_regions"].append(region_psnr(ref, est, region_masks[i]))
-            out["ssim_regions"].append(region_ssim(ref, est, region_masks[i]))
+            masks = np.asarray(region_masks[start:start + _CHUNK], bool)
+            if masks.shape != refs.shape[:3]:
+                raise ValueError(f"shape mismatch: images {refs.shape[1:3]}, masks {masks.shape[1:]}")
+            if not masks.reshape(len(masks), -1).any(axis=1).all():
+                raise ValueError("empty region mask")
+            per_pixel = sq.mean(axis=3) if sq.ndim == 4 else sq
+            uniform = uniform.mean(axis=3)
+            for k, mask in enumerate(masks):
+                out["psnr_regions"].append(psnr_from_mse(float(per_pixel[k][mask].mean())))
+                out["ssim_regions"].append(float(uniform[k][mask].mean()))
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 

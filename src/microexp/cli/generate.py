@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-generate_app = typer.Typer(no_args_is_help=True,
+generate_app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown",
                            help="Generate data: class-conditional optical flows or AU-driven ME clips.")
 
 

@@ -12,7 +12,7 @@ import typer
 
 from ..errors import MicroexpError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="markdown",
                   help="microexp: micro-expression spotting and recognition, end to end and leak-free.")
 
 

@@ -16,12 +16,12 @@ def spot_long_command(
     dataset: Optional[str] = typer.Option(None, help="simulated (a folder from 'microexp simulate-long'), casme_sq, "
                                                      "samm_lv or casme3_lv. Default: the config's, else simulated."),
     root: Optional[Path] = typer.Option(None, help="Data folder. simulated: the simulate-long folder. Real databases: "
-                                                   "the frame folders, as CAS(ME)^2 <root>/rawpic/s15/<video>/img1.jpg, "
-                                                   "SAMM-LV <root>/SAMM_longvideos/007_6/007_6_0001.jpg, CAS(ME)^3 "
-                                                   "<root>/part_A/spNO.1/a/color/0.jpg."),
+                                                   "the frame folders, as CAS(ME)^2 ROOT/rawpic/s15/VIDEO/img1.jpg, "
+                                                   "SAMM-LV ROOT/SAMM_longvideos/007_6/007_6_0001.jpg, CAS(ME)^3 "
+                                                   "ROOT/part_A/spNO.1/a/color/0.jpg."),
     annotations: Optional[Path] = typer.Option(None, help="Real databases: the folder holding the coding sheets "
                                                           "(CASME_sq/, SAMM-LV/, CASME3/; default: --root)."),
-    out: Path = typer.Option(..., help="Results directory (intervals_<spotter>.csv, metrics.json, plots/, "
+    out: Path = typer.Option(..., help="Results directory (intervals_SPOTTER.csv, metrics.json, plots/, "
                                        "config.yaml); re-using it resumes finished folds."),
     spotter: Optional[str] = typer.Option(None, help="learned | baseline | both (default both)."),
     config: Optional[Path] = typer.Option(None, help="YAML config (a run's own config.yaml reproduces it): dataset, "

@@ -6,7 +6,9 @@ from typing import Optional
 
 import typer
 
-sr_app = typer.Typer(no_args_is_help=True, help="Super-resolution of low-resolution faces (ESRGAN, SRGAN, bicubic).")
+sr_app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown",
+                     help="Super-resolution of low-resolution faces (the efficient RLFN-style generator, "
+                          "RRDBNet / ESRGAN, SRGAN; bicubic).")
 
 
 def _load_config(config: Optional[Path], overrides: dict):

@@ -12,7 +12,7 @@ def register(app: typer.Typer) -> None:
 
 
 def sweep_command(
-    config: Path = typer.Option(..., help="Sweep YAML: an evaluation config plus 'grid: {setting: [values]}'."),
+    config: Path = typer.Option(..., help="Sweep YAML: an evaluation config plus `grid: {setting: [values]}`."),
     root: Optional[Path] = typer.Option(None, help="Dataset root folder (for megc2019: the folder holding the CSV). "
                                                    "Default: the file's 'root'."),
     out: Path = typer.Option(..., help="Sweep folder: points/, results.csv, summary.csv, table.md (re-using it resumes)."),

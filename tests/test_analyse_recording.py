@@ -94,6 +94,47 @@ def test_bad_recordings_exit_2_and_write_nothing(model_dir, tmp_path, capsys):
         assert not (out / "report.json").exists() and not (out / "index.html").exists()
 
 
+def test_a_ground_truth_sheet_scores_the_spotting_on_the_page(model_dir, recording, tmp_path, capsys):
+    """`--truth`: the sheet's intervals of this recording are drawn, each spotted interval says
+    which one it matches, and the MEGC scores agree with the metric module's own on the same data."""
+    import pandas as pd
+
+    from microexp.datasets.long_videos import write_long_video_sheet
+    from microexp.spotting.megc_metrics import spotting_matches, spotting_scores
+
+    path, truth = recording
+    sheet = write_long_video_sheet(truth, tmp_path / "gt.csv")
+    out = tmp_path / "report"
+    args = ["analyse", path, "--model", model_dir, "--mode", "recording", "--cache-dir", tmp_path / "cache"]
+    code, text = run_main([*args, "--out", out, "--truth", sheet], capsys)
+    assert code == 0, text
+    assert "against the ground truth: micro F1" in text
+    report = json.loads((out / "report.json").read_text())
+    coded = load_casme3_lv(sheet)
+    assert [(g["onset"], g["offset"], g["type"]) for g in report["ground_truth"]] == \
+        list(zip(coded["onset"], coded["offset"], coded["type"]))
+    assert [g["row"] for g in report["ground_truth"]] == list(coded["row"])
+    spotted = pd.DataFrame(report["intervals"])[["onset", "offset", "type"]].assign(video="v")
+    true = coded[["onset", "offset", "type"]].assign(video="v")
+    assert report["truth_scores"] == spotting_scores(spotted, true, clip=False)
+    pairs = spotting_matches(spotted, true, clip=False)
+    assert {iv["id"]: iv["truth_match"] for iv in report["intervals"]} == {
+        iv["id"]: (int(pairs.loc[pairs["pred"] == k, "truth"].iloc[0]) if k in set(pairs["pred"]) else None)
+        for k, iv in enumerate(report["intervals"])}
+    assert report["identity"]["truth"]  # a report made against other truth is not reused
+
+    for extra, expected in ((["--truth", sheet, "--truth-video", "s09/nosuch"], "is not in the sheet"),
+                            (["--truth-video", "s01/v01"], "give the sheet too"),
+                            (["--truth", tmp_path / "missing.csv"], "missing.csv")):
+        bad = tmp_path / "bad"
+        code, text = run_main([*args, "--out", bad, *extra], capsys)
+        assert code == 2 and expected in text, text
+        assert not bad.exists()
+    code, text = run_main(["analyse", path, "--model", model_dir, "--mode", "clip", "--out", tmp_path / "clip",
+                           "--truth", sheet], capsys)
+    assert code == 2 and "whole recording" in text and not (tmp_path / "clip").exists()
+
+
 def test_face_less_stretches_are_marked_not_fatal(model_dir, tmp_path):
     rec = simulate_recording("casme_sq", seconds=12, fps=30, seed=3)
     frames = list(rec.frames())
@@ -111,7 +152,7 @@ def test_face_less_stretches_are_marked_not_fatal(model_dir, tmp_path):
 
 
 def test_many_recordings_one_report_each_resumable(model_dir, recording, tmp_path, capsys):
-    path, _ = recording
+    path, truth = recording
     folder = tmp_path / "videos"
     folder.mkdir()
     for name in ("a.mp4", "b.mp4"):
@@ -128,6 +169,18 @@ def test_many_recordings_one_report_each_resumable(model_dir, recording, tmp_pat
     code, text = run_main(args, capsys)
     index = json.loads((tmp_path / "reports" / "index.json").read_text())
     assert code == 0 and index["a"]["status"] == index["b"]["status"] == "resumed"
+
+    # one sheet for many recordings: each finds its own video by name; a report made without it is redone
+    from microexp.datasets.long_videos import videos_of, write_long_video_sheet
+
+    sheet = write_long_video_sheet(truth.assign(video="a"), tmp_path / "gt.csv", videos=videos_of(truth).assign(video="a"))
+    code, text = run_main([*args, "--truth", sheet], capsys)
+    index = json.loads((tmp_path / "reports" / "index.json").read_text())
+    assert code == 0 and index["a"]["status"] == "done", text
+    assert "no video of the sheet is named 'b'" in index["b"]["error"]
+    assert json.loads((tmp_path / "reports" / "a" / "report.json").read_text())["truth_scores"] is not None
+    code, text = run_main([*args, "--truth", sheet], capsys)
+    assert json.loads((tmp_path / "reports" / "index.json").read_text())["a"]["status"] == "resumed"
 
 
 def test_a_short_clip_is_still_one_clip(model_dir, shared_data, tmp_path, capsys):

@@ -164,6 +164,33 @@ def test_bad_reports_name_the_entry(tmp_path):
         write_recording_page(report, tmp_path / "out")
 
 
+def _with_truth_matches(report: dict) -> dict:
+    """The synthetic report with its first two intervals matched to the two ground-truth ones."""
+    report["intervals"][0]["truth_match"], report["intervals"][1]["truth_match"] = 0, 1
+    part = {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    report["truth_scores"] = {"micro": {**part, "fp": 1, "precision": 0.5, "f1": 2 / 3}, "macro": part,
+                              "overall": {"tp": 2, "fp": 1, "fn": 0, "precision": 2 / 3, "recall": 1.0, "f1": 0.8}}
+    return report
+
+
+def test_ground_truth_matches_and_scores_are_checked(tmp_path):
+    report = _with_truth_matches(synthetic_report(tmp_path, pictures=False))
+    checked = check_recording_report(report)
+    assert [iv["truth_match"] for iv in checked["intervals"]] == [0, 1, None]
+    report["intervals"][2]["truth_match"] = 2
+    with pytest.raises(DataError, match=r"\['truth_match'\]: 2 is not a position in the ground truth \(2 intervals\)"):
+        check_recording_report(report)
+    report = _with_truth_matches(synthetic_report(tmp_path, pictures=False))
+    del report["truth_scores"]["macro"]["fn"]
+    with pytest.raises(DataError, match=r"report\['truth_scores'\]\['macro'\]: 'fn' is missing"):
+        check_recording_report(report)
+    report = _with_truth_matches(synthetic_report(tmp_path, pictures=False))
+    report["ground_truth"] = None
+    report["intervals"][0]["truth_match"] = report["intervals"][1]["truth_match"] = None
+    with pytest.raises(DataError, match="scores against a ground truth that is not given"):
+        check_recording_report(report)
+
+
 # ---------------------------------------------------------------------------------------- in Chromium
 @pytest.fixture(scope="module")
 def driver():
@@ -253,6 +280,28 @@ def test_clicks_keys_and_no_network_in_chromium(driver, tmp_path):
     shot = read_image(png)
     assert shot.shape[:2] == (900, 1400) and shot.std() > 20  # not a blank page
     assert len(np.unique(shot.reshape(-1, 3), axis=0)) > 200
+
+
+def test_ground_truth_column_scores_and_detail_in_chromium(driver, tmp_path):
+    index = write_recording_page(_with_truth_matches(synthetic_report(tmp_path / "with")), tmp_path / "with")
+    _open(driver, index)
+    assert driver.find_element("id", "th-truth").is_displayed()
+    cells = [r.find_elements("css selector", "td")[8] for r in driver.find_elements("css selector", "#interval-table tbody tr")]
+    assert [c.text for c in cells] == ["✓ 298–312", "✓ 1490–1620", "no match"]
+    assert cells[2].get_attribute("title") == "IoU < 0.5 with every ground-truth micro interval"
+    card = driver.find_element("css selector", "[aria-labelledby='card-found']").text
+    assert "micro F1\n0.667 · TP 1 FP 1 FN 0" in card and "overall F1\n0.800 · TP 2 FP 1 FN 0" in card
+    assert "GROUND TRUTH\nmatchedIoU ≥ 0.5 with 298–312" in driver.find_element("id", "detail-facts").text
+    driver.find_elements("css selector", "#interval-table tbody tr")[2].click()
+    assert "GROUND TRUTH\nno matchIoU < 0.5 with every ground-truth micro interval" in \
+        driver.find_element("id", "detail-facts").text
+    assert driver.get_log("browser") == []
+    report = synthetic_report(tmp_path, pictures=False)
+    report["ground_truth"] = None
+    _open(driver, write_recording_page(report, tmp_path / "without"))
+    assert not driver.find_element("id", "th-truth").is_displayed()
+    assert len(driver.find_elements("css selector", "#interval-table tbody tr")[0].find_elements("css selector", "td")) == 9
+    assert "GROUND TRUTH" not in driver.find_element("id", "detail-facts").text.upper()
 
 
 def test_title_script_does_not_run_and_the_address_selects(driver, tmp_path):

@@ -37,6 +37,16 @@ def analyse_command(
     backend: str = typer.Option("local", help="Many recordings: local worker processes or ray."),
     address: Optional[str] = typer.Option(None, help="Ray cluster address to join (default: start a local one)."),
     jobs: Optional[int] = typer.Option(None, help="Many recordings: how many at once (default: number of cores)."),
+    truth: Optional[Path] = typer.Option(None, help="A recording's ground truth: a long-video sheet holding its coded "
+                                                    "intervals (the page then scores the spotting against them, MEGC "
+                                                    "style). Its video is the one named like the recording, or "
+                                                    "--truth-video; frame numbers as the database numbers its frame "
+                                                    "files."),
+    truth_database: str = typer.Option("casme3_lv", help="Layout of the --truth sheet: casme3_lv (CAS(ME)^3's CSV, "
+                                                         "also what simulate-long and an analysis's intervals.csv "
+                                                         "use), casme_sq (CAS(ME)^2) or samm_lv (SAMM Long Videos)."),
+    truth_video: Optional[str] = typer.Option(None, help="Which video of the --truth sheet is the recording: "
+                                                         "SUBJECT/VIDEO or VIDEO (one recording only)."),
 ) -> None:
     """Analyse a clip (face, apex, onset→apex motion, MEGC class) or a whole recording (every micro-
     and macro-expression spotted, each micro-expression recognised) and write an interactive page.
@@ -47,19 +57,39 @@ def analyse_command(
 
     from ..recognisers.model_folder import load_trained
 
-    check_output_dir(out)
+    if out.exists() and not out.is_dir():
+        check_output_dir(out)  # names the file in the way
     if mode not in ("auto", "clip", "recording"):
         raise ConfigError(f"unknown --mode {mode!r}; expected auto, clip or recording")
     load_trained(model)  # a bad or tampered model folder is refused before the source is even opened
+    if truth is None and truth_video is not None:
+        raise ConfigError("--truth-video names a video of the --truth sheet; give the sheet too")
+    if truth is not None:
+        from ..datasets.long_videos import load_long_video_intervals
+
+        load_long_video_intervals(truth_database, truth)  # a bad sheet is refused before any heavy work
     sources = recording_sources(source)
     if len(sources) > 1 or (Path(source).is_dir() and sources[0] != Path(source)):
+        if truth_video is not None:
+            raise ConfigError("--truth-video names one recording's video; with many recordings each one's "
+                              "video is found in the sheet by its name")
         index = analyse_many(sources, model, out, spotter_dir=spotter, fps=fps, cache_dir=cache_dir,
-                             backend=backend, jobs=jobs, address=address, echo=typer.echo)
+                             backend=backend, jobs=jobs, address=address, truth_sheet=truth,
+                             truth_database=truth_database, echo=typer.echo)
         typer.echo(str(index))
         return
     src = sources[0]
     clip = mode == "clip" or (mode == "auto" and (any(v is not None for v in (onset, apex, offset))
                                                   or _is_short(src, fps)))
+    if clip and truth is not None:
+        raise ConfigError("--truth scores the spotting of a whole recording; this source is analysed as one clip "
+                          "(give --mode recording)")
+    truth_table = None
+    if truth is not None and not clip:
+        from ..pipeline.recording_truth import truth_for_recording
+
+        truth_table = truth_for_recording(truth, src, database=truth_database, video=truth_video)
+    check_output_dir(out)  # created only once every input has been checked
     if clip:
         from ..pipeline.analyse import analyse_clip
 
@@ -67,7 +97,8 @@ def analyse_command(
                               whole_frame_face=whole_frame_face, cache_dir=cache_dir, echo=typer.echo)
     else:
         result = analyse_recording(src, model, out, spotter_dir=spotter, fps=fps,
-                                   cache_dir=None if cache_dir is None else cache_dir / "features", echo=typer.echo)
+                                   cache_dir=None if cache_dir is None else cache_dir / "features",
+                                   truth=truth_table, echo=typer.echo)
     typer.echo(str(result.index_html))
 
 

@@ -187,8 +187,12 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
                       truth: pd.DataFrame | None = None, echo: Callable[[str], None] = print) -> RecordingResult:
     """Spot, recognise and report on a whole recording (see the module docstring).
 
-    ``truth``: optional ground-truth intervals (onset, offset, type) drawn as their own lane.
-    Raises :class:`DataError` (nothing written) when the recording cannot be read or shows no face.
+    ``truth``: optional ground-truth intervals (``onset, offset, type`` in recording positions,
+    optionally ``row`` of their sheet; :func:`.recording_truth.truth_for_recording` reads them from
+    a long-video sheet): drawn as their own lane, each spotted interval marked with the one it
+    matches, and the MEGC spotting scores against them on the page and in ``report.json``.
+    Raises :class:`DataError` (nothing written) when the recording cannot be read or shows no face,
+    or when a ground-truth interval lies outside the recording.
     """
     from ..datasets.long_videos import write_long_video_sheet
     from ..identity import check_output_dir
@@ -216,10 +220,21 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
     tracked_share = float(np.mean(np.asarray(feats.status) != LOST))
     if tracked_share == 0:
         raise DataError("no face found in any frame of the recording", source)
-    identity = recording_identity(source, model_dir, spotter_dir, fps)
+    truth_notes: list[str] = []
+    if truth is not None:
+        from .recording_truth import check_truth_fits, score_against_truth
+
+        truth = truth.reset_index(drop=True)
+        truth_notes = check_truth_fits(truth, int(feats.n_frames))
+    identity = recording_identity(source, model_dir, spotter_dir, fps, truth=truth)
     intervals = spotter.predict(feats).reset_index(drop=True)
     echo(f"spotted {int((intervals['type'] == 'micro').sum())} micro- and "
          f"{int((intervals['type'] == 'macro').sum())} macro-expression intervals")
+    truth_scores, matches = score_against_truth(intervals, truth) if truth is not None else (None, {})
+    if truth_scores is not None:
+        echo("against the ground truth: " + ", ".join(
+            f"{k} F1 {truth_scores[k]['f1']:.3f} (TP {truth_scores[k]['tp']} FP {truth_scores[k]['fp']} "
+            f"FN {truth_scores[k]['fn']})" for k in ("micro", "macro")))
 
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else "."))
     try:
@@ -233,7 +248,8 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
             rows.append({"id": int(i), "type": str(r["type"]), "onset": int(r["onset"]), "apex": int(r["apex"]),
                          "offset": int(r["offset"]), "score": float(r["score"]), "label": e.get("label"),
                          "class_scores": e.get("class_scores"), "aus": [], "tracking_quality": quality,
-                         "flags": flags, "pictures": e.get("pictures", {}), "note": e.get("error", "")})
+                         "flags": flags, "pictures": e.get("pictures", {}), "note": e.get("error", ""),
+                         "truth_match": matches.get(int(i))})
             sheet_rows.append({"subject": "recording", "video": _safe_name(source.stem), "onset": int(r["onset"]),
                                "apex": int(r["apex"]), "offset": int(r["offset"]), "type": str(r["type"]),
                                "emotion": e.get("label") or "", "aus": "", "video_length": int(feats.n_frames),
@@ -260,8 +276,11 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
             "intervals": rows,
             "exports": {"csv": "intervals.csv", "json": "report.json"},
             "ground_truth": None if truth is None else [
-                {"type": str(t["type"]), "onset": int(t["onset"]), "offset": int(t["offset"])} for _, t in truth.iterrows()],
-            "notes": _notes(card, tracked_share),
+                {"type": str(t["type"]), "onset": int(t["onset"]), "offset": int(t["offset"]),
+                 "row": int(t["row"]) if "row" in truth.columns and pd.notna(t["row"]) else None}
+                for _, t in truth.iterrows()],
+            "truth_scores": truth_scores,
+            "notes": _notes(card, tracked_share) + truth_notes,
             "timing": {"features_s": round(feature_s, 2), "total_s": round(time.perf_counter() - t0, 2),
                        "cached_features": feature_s < 1.0},
             "identity": identity,
@@ -323,15 +342,23 @@ def _notes(card: dict, tracked_share: float) -> list[str]:
     return notes
 
 
-def recording_identity(source: Path, model_dir, spotter_dir, fps: float) -> dict:
+def recording_identity(source: Path, model_dir, spotter_dir, fps: float, truth: pd.DataFrame | None = None) -> dict:
     """What a report was made from: the recording's content, the model card, the spotter, the
-    frame rate and the microexp version (a report is reused only when all are unchanged)."""
+    frame rate, the ground truth given (its intervals) and the microexp version (a report is
+    reused only when all are unchanged)."""
+    import hashlib
+    import json
+
     from ..identity import file_digest, package_version
     from ..spotting.long_features import recording_digest
 
     spotter = "training-free" if spotter_dir is None else file_digest(Path(spotter_dir) / "spotter.json")
-    return {"recording": recording_digest(source), "model": file_digest(Path(model_dir) / "model.json"),
-            "spotter": spotter, "fps": float(fps), "microexp_version": package_version()}
+    identity = {"recording": recording_digest(source), "model": file_digest(Path(model_dir) / "model.json"),
+                "spotter": spotter, "fps": float(fps), "microexp_version": package_version()}
+    if truth is not None:
+        rows = [[int(r["onset"]), int(r["offset"]), str(r["type"])] for _, r in truth.iterrows()]
+        identity["truth"] = hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+    return identity
 
 
 def finished_report(out: Path, identity: dict) -> dict | None:
@@ -373,13 +400,19 @@ def _analyse_task(data: dict, task: dict) -> dict:
 
     out = Path(task["out"])
     try:
+        truth = None
+        if data.get("truth") is not None:  # each recording's own video of the sheet, found by its name
+            from .recording_truth import truth_for_recording
+
+            truth = truth_for_recording(data["truth"]["sheet"], Path(task["source"]),
+                                        database=data["truth"]["database"], by_name_only=True)
         identity = recording_identity(Path(task["source"]), data["model"], data["spotter"],
-                                      recording_fps(Path(task["source"]), data["fps"]))
+                                      recording_fps(Path(task["source"]), data["fps"]), truth=truth)
         old = finished_report(out, identity)
         if old is not None:
             return {"status": "resumed", "report": _summary(old)}
         res = analyse_recording(task["source"], data["model"], out, spotter_dir=data["spotter"], fps=data["fps"],
-                                cache_dir=data["cache_dir"], echo=lambda s: None)
+                                cache_dir=data["cache_dir"], truth=truth, echo=lambda s: None)
         return {"status": "done", "report": _summary(res.report)}
     except MicroexpError as exc:
         return {"status": "failed", "error": str(exc)}
@@ -395,9 +428,12 @@ def _summary(report: dict) -> dict:
 
 def analyse_many(sources: list[Path], model_dir, out: str | Path, *, spotter_dir=None, fps: float | None = None,
                  cache_dir=None, backend: str = "local", jobs: int | None = None, address: str | None = None,
+                 truth_sheet: str | Path | None = None, truth_database: str = "casme3_lv",
                  echo: Callable[[str], None] = print) -> Path:
     """One report per recording under ``out/<name>/`` plus ``out/index.html``; resumable per
-    recording, run in local worker processes or on Ray. Returns the index page's path."""
+    recording, run in local worker processes or on Ray. Returns the index page's path.
+    ``truth_sheet``: a long-video sheet (layout ``truth_database``) holding each recording's
+    video under the recording's name; a recording it does not hold fails with that message."""
     from ..evaluation.backends import run_tasks
     from ..identity import check_output_dir
     from ..recognisers.model_folder import load_trained
@@ -407,7 +443,8 @@ def analyse_many(sources: list[Path], model_dir, out: str | Path, *, spotter_dir
     names = _unique_names(sources)
     tasks = [{"key": name, "source": str(src), "out": str(out / name)} for src, name in zip(sources, names)]
     data = {"model": str(model_dir), "spotter": None if spotter_dir is None else str(spotter_dir), "fps": fps,
-            "cache_dir": str(cache_dir) if cache_dir is not None else None}
+            "cache_dir": str(cache_dir) if cache_dir is not None else None,
+            "truth": None if truth_sheet is None else {"sheet": str(truth_sheet), "database": truth_database}}
     results = {}
     for key, res in run_tasks(_analyse_task, data, tasks, backend=backend, jobs=jobs, address=address):
         results[key] = res

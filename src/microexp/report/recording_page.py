@@ -8,7 +8,8 @@ The page draws the report dict it embeds (a ``<script type="application/json">``
 with the recogniser, its leave-one-subject-out estimate and the spotter; a timeline of the whole
 recording (spotting signals, face-tracking gaps, micro and macro intervals coloured by class, the
 ground truth in a lane of its own); a table of the intervals and a panel with the selected one's
-frames, pictures, class scores, action units, tracking quality and flags. Click an interval on the
+frames, pictures, class scores, action units, tracking quality and flags. With ground truth the
+header gives the MEGC spotting scores against it and the table says which intervals match it. Click an interval on the
 timeline or in the table, or step with ``j``/``k`` (or the arrow keys). ``#interval-<id>`` in the
 address selects that interval when the page opens.
 
@@ -32,10 +33,14 @@ and the CSV are written by the caller, this module only links to them)::
                     "label": None, "class_scores": None,   # {class: float}
                     "aus": [], "tracking_quality": None,    # fraction of the interval's frames tracked
                     "flags": [],                           # e.g. "poor_tracking", "face_partly_outside"
-                    "pictures": {}}],                      # {"onset"|"apex"|"flow"|"strain": rel}
+                    "pictures": {},                        # {"onset"|"apex"|"flow"|"strain": rel}
+                    "truth_match": None}],                 # position in ground_truth it matches
      # optional:
      "exports": {"csv": rel, "json": rel},   # json defaults to "report.json", which this module writes
-     "ground_truth": [{"type": "micro" | "macro", "onset": int, "offset": int}] | None,
+     "ground_truth": [{"type": "micro" | "macro", "onset": int, "offset": int,
+                       "row": int | None}] | None,         # row: of the sheet it came from
+     "truth_scores": {"micro" | "macro" | "overall": {"tp": int, "fp": int, "fn": int,
+                      "precision": float, "recall": float, "f1": float}} | None,
      "notes": [str]}
 
 Frames are 0-based and intervals inclusive: ``0 <= onset <= apex <= offset < frames``. Numbers may be
@@ -143,6 +148,10 @@ def _check_interval(iv: Any, i: int, frames: int) -> dict:
     if unknown:
         raise DataError(f"{_where(path + ('pictures',))}: unknown picture kinds {sorted(unknown)}, expected {PICTURE_KINDS}")
     out["pictures"] = {k: _relative(v, path + ("pictures", k)) for k, v in pictures.items() if v is not None}
+    match = _value(iv, "truth_match", (int,), path, optional=True)
+    if match is not None and match < 0:
+        raise DataError(f"{_where(path + ('truth_match',))}: expected a position in ground_truth, got {match}")
+    out["truth_match"] = match
     return out
 
 
@@ -217,7 +226,23 @@ def check_recording_report(report: Mapping) -> dict:
                 raise DataError(f"{_where(path + ('type',))}: expected one of {INTERVAL_TYPES}, got {gt['type']!r}")
             if _value(gt, "onset", (int,), path) > _value(gt, "offset", (int,), path):
                 raise DataError(f"{_where(path)}: onset {gt['onset']} is after offset {gt['offset']}")
+            gt["row"] = _value(gt, "row", (int,), path, optional=True)
+    for i, iv in enumerate(intervals):
+        if iv["truth_match"] is not None and (truth is None or iv["truth_match"] >= len(truth)):
+            raise DataError(f"{_where(('intervals', i, 'truth_match'))}: {iv['truth_match']} is not a position in "
+                            f"the ground truth ({0 if truth is None else len(truth)} intervals)")
     rep["ground_truth"] = truth
+    scores = _mapping(rep, "truth_scores", (), optional=True)
+    if scores is not None:
+        if truth is None:
+            raise DataError("report['truth_scores']: scores against a ground truth that is not given")
+        for kind in (*INTERVAL_TYPES, "overall"):
+            part = _mapping(scores, kind, ("truth_scores",))
+            for key in ("tp", "fp", "fn"):
+                _value(part, key, (int,), ("truth_scores", kind))
+            for key in ("precision", "recall", "f1"):
+                _value(part, key, _NUMBER, ("truth_scores", kind))
+    rep["truth_scores"] = scores
     rep["notes"] = [str(n) for n in _value(rep, "notes", (list,), (), optional=True, default=[])]
     return rep
 
@@ -304,11 +329,21 @@ def _header(rep: dict) -> str:
       <p class="card-name">{len(intervals):,}<span class="unit"> interval{"s" if len(intervals) != 1 else ""}</span></p>
       <dl>{_fact("micro / macro", f"{n_micro:,} / {len(intervals) - n_micro:,}")}
           {_fact("flagged", f"{n_flagged:,}", cls="warn" if n_flagged else "")}
-          {_fact("ground truth", f"{len(truth):,} intervals" if truth is not None else "not given")}</dl>
+          {_fact("ground truth", "not given" if truth is None else f"{len(truth):,} interval{'s' if len(truth) != 1 else ''}")}
+          {_truth_facts(rep["truth_scores"])}</dl>
     </section>
   </div>
   {f'<ul class="notes" aria-label="Notes">{notes}</ul>' if notes else ""}
 </header>"""
+
+
+def _truth_facts(scores: dict | None) -> str:
+    """The MEGC spotting scores against the ground truth, one line per type (empty without)."""
+    if scores is None:
+        return ""
+    return "".join(_fact(f"{kind} F1", f"{scores[kind]['f1']:.3f} · TP {scores[kind]['tp']} FP {scores[kind]['fp']} "
+                                       f"FN {scores[kind]['fn']}", cls="truth-score")
+                   for kind in ("micro", "macro", "overall"))
 
 
 _BODY = """<main>
@@ -343,7 +378,8 @@ _BODY = """<main>
           <thead><tr><th scope="col">#</th><th scope="col">Type</th><th scope="col" class="num">Frames</th>
             <th scope="col" class="num">Time</th><th scope="col" class="num">Length</th>
             <th scope="col" class="num">Score</th><th scope="col">Class</th>
-            <th scope="col" class="num">Tracking</th><th scope="col">Flags</th></tr></thead>
+            <th scope="col" class="num">Tracking</th><th scope="col" id="th-truth" hidden>Truth</th>
+            <th scope="col">Flags</th></tr></thead>
           <tbody></tbody>
         </table>
       </div>

@@ -127,6 +127,7 @@ button:focus-visible, a:focus-visible { outline: 2px solid var(--accent); outlin
 .meter { height: 5px; background: #e3e6eb; border-radius: 3px; overflow: hidden; margin-top: 4px; }
 .meter i { display: block; height: 100%; background: #1f9d55; }
 .meter.low i { background: #d98a1a; }
+td.truth-hit { color: #1f7a3a; white-space: nowrap; } td.truth-miss { color: #8a94a3; white-space: nowrap; }
 .flags { margin: 0 0 10px; }
 .flags:empty { display: none; }
 .context { margin: 2px 0 12px; }
@@ -204,6 +205,11 @@ SCRIPT = r"""
     chip.title = human(flag);
     chip.setAttribute("aria-label", "flag: " + human(flag));
     return chip;
+  }
+  function truthText(iv, short) {  // how an interval stands against the ground truth
+    if (iv.truth_match == null) return short ? "no match" : "IoU < 0.5 with every ground-truth " + iv.type + " interval";
+    const gt = truth[iv.truth_match], row = gt.row == null ? "" : ", sheet row " + gt.row;
+    return short ? "✓ " + gt.onset + "–" + gt.offset : "IoU ≥ 0.5 with " + gt.onset + "–" + gt.offset + row;
   }
   const encodePath = (rel) => rel.split("/").map(encodeURIComponent).join("/");
   function lengthText(iv) {
@@ -355,11 +361,16 @@ SCRIPT = r"""
       cls.append(iv.label == null ? "—" : iv.label);
       const low = iv.tracking_quality != null && iv.tracking_quality < LOW_TRACKING;
       h("td", "num" + (low ? " low" : ""), percent(iv.tracking_quality), tr);
+      if (truth) {
+        const cell = h("td", iv.truth_match == null ? "truth-miss" : "truth-hit", truthText(iv, true), tr);
+        cell.title = truthText(iv, false);
+      }
       const flags = h("td", "", null, tr);
       for (const flag of iv.flags) flagChip(flag, flags, true);
       rows.push(tr);
     });
     tbody.appendChild(f);
+    if (truth) $("th-truth").hidden = false;
   })();
 
   // ---------------------------------------------------------------- filter and counts
@@ -537,6 +548,7 @@ SCRIPT = r"""
       meter.setAttribute("aria-valuenow", String(iv.tracking_quality));
       h("i", "", null, meter).style.width = Math.max(0, Math.min(1, iv.tracking_quality)) * 100 + "%";
     }
+    if (truth) fact(facts, "Ground truth", iv.truth_match == null ? "no match" : "matched", truthText(iv, false));
     const flags = $("detail-flags");
     flags.textContent = "";
     for (const flag of iv.flags) flagChip(flag, flags, false);

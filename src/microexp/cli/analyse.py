@@ -50,7 +50,8 @@ def analyse_command(
 ) -> None:
     """Analyse a clip (face, apex, onset→apex motion, MEGC class) or a whole recording (every micro-
     and macro-expression spotted, each micro-expression recognised) and write an interactive page.
-    Frame numbers: a video's frames count from 0; a folder's come from its file names."""
+    Frame numbers: a video's frames count from 0; a folder's come from its file names in a clip, and
+    count from 0 in reading order in a recording."""
     from ..errors import ConfigError
     from ..identity import check_output_dir
     from ..pipeline.analyse_recording import analyse_many, analyse_recording, recording_sources

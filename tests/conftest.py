@@ -63,6 +63,23 @@ def write_composite_fixture(root: Path, subjects_per_dataset: int = 3, per_subje
     return root
 
 
+#: Column titles of SAMM Long Videos' workbook (``SAMMLV_gt.xlsx``, sheet ``FACS_Movement_Only``).
+SAMM_LV_HEADER = ["Subject", "Filename", "Inducement Code", "Onset", "Apex", "Offset", "Duration", "Type",
+                  "Action Units", "Notes"]
+
+
+def write_samm_lv_workbook(folder: Path, rows: list[list]) -> Path:
+    """``SAMMLV_gt.xlsx`` in ``folder`` as the database ships it: a title, blank lines, the header
+    on the tenth row, then ``rows`` (so the first data row is row 11)."""
+    import pandas as pd
+
+    title = [["SAMM Long Videos Dataset - FACS Codes"] + [None] * 9] + [[None] * 10] * 8
+    path = Path(folder) / "SAMMLV_gt.xlsx"
+    pd.DataFrame(title + [SAMM_LV_HEADER] + rows).to_excel(path, sheet_name="FACS_Movement_Only", header=False,
+                                                           index=False)
+    return path
+
+
 @pytest.fixture
 def composite_fixture(tmp_path) -> Path:
     return write_composite_fixture(tmp_path / "megc")

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import SAMM_LV_HEADER, write_samm_lv_workbook
 from microexp.datasets.long_videos import (
     INTERVAL_COLUMNS,
     database_statistics,
@@ -318,13 +319,10 @@ def test_samm_lv_workbook_layout_and_errors(tmp_path):
     folder = tmp_path / "SAMM-LV"
     folder.mkdir()
     (folder / "samm_duration.csv").write_text("sub_name,duration\nsamm_006_1,1000\n")
-    header = ["Subject", "Filename", "Inducement Code", "Onset", "Apex", "Offset", "Duration", "Type",
-              "Action Units", "Notes"]
+    header = SAMM_LV_HEADER
 
     def book(rows):
-        title = [["SAMM Long Videos Dataset - FACS Codes"] + [None] * 9] + [[None] * 10] * 8
-        pd.DataFrame(title + [header] + rows).to_excel(folder / "SAMMLV_gt.xlsx", sheet_name="FACS_Movement_Only",
-                                                       header=False, index=False)
+        write_samm_lv_workbook(folder, rows)
 
     book([["006", "006_1_1", 1, 10.6, -1, 30.2, 20.6, "Micro - 1/2", "4+7", None],
           ["006", "006_1_2", 1, 0, 500, 1200, 1201, "Macro", 12, "Blinks"]])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from conftest import write_samm_lv_workbook
 from microexp.datasets.long_videos import write_long_video_sheet
 from microexp.errors import DataError
 from microexp.pipeline.recording_truth import check_truth_fits, score_against_truth, truth_for_recording
@@ -56,12 +57,7 @@ def test_samm_numbers_from_one_become_positions_from_zero(tmp_path):
     folder = tmp_path / "SAMM-LV"
     folder.mkdir()
     (folder / "samm_duration.csv").write_text("sub_name,duration\nsamm_006_1,1000\n")
-    header = ["Subject", "Filename", "Inducement Code", "Onset", "Apex", "Offset", "Duration", "Type",
-              "Action Units", "Notes"]
-    title = [["SAMM Long Videos Dataset - FACS Codes"] + [None] * 9] + [[None] * 10] * 8
-    rows = [["006", "006_1_1", 1, 11, 15, 30, 20, "Micro - 1/2", "4", None]]
-    pd.DataFrame(title + [header] + rows).to_excel(folder / "SAMMLV_gt.xlsx", sheet_name="FACS_Movement_Only",
-                                                   header=False, index=False)
+    write_samm_lv_workbook(folder, [["006", "006_1_1", 1, 11, 15, 30, 20, "Micro - 1/2", "4", None]])
     video = tmp_path / "006_1.mp4"
     video.write_bytes(b"")
     truth = truth_for_recording(folder / "SAMMLV_gt.xlsx", video, database="samm_lv")

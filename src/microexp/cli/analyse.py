@@ -65,15 +65,15 @@ def analyse_command(
     load_trained(model)  # a bad or tampered model folder is refused before the source is even opened
     if truth is None and truth_video is not None:
         raise ConfigError("--truth-video names a video of the --truth sheet; give the sheet too")
-    if truth is not None:
-        from ..datasets.long_videos import load_long_video_intervals
-
-        load_long_video_intervals(truth_database, truth)  # a bad sheet is refused before any heavy work
     sources = recording_sources(source)
     if len(sources) > 1 or (Path(source).is_dir() and sources[0] != Path(source)):
         if truth_video is not None:
             raise ConfigError("--truth-video names one recording's video; with many recordings each one's "
                               "video is found in the sheet by its name")
+        if truth is not None:
+            from ..datasets.long_videos import load_long_video_intervals
+
+            load_long_video_intervals(truth_database, truth)  # a bad sheet is refused before any worker starts
         index = analyse_many(sources, model, out, spotter_dir=spotter, fps=fps, cache_dir=cache_dir,
                              backend=backend, jobs=jobs, address=address, truth_sheet=truth,
                              truth_database=truth_database, echo=typer.echo)

@@ -135,6 +135,29 @@ def test_a_ground_truth_sheet_scores_the_spotting_on_the_page(model_dir, recordi
     assert code == 2 and "whole recording" in text and not (tmp_path / "clip").exists()
 
 
+def test_the_default_spotter_is_the_packaged_learned_one_and_beats_the_training_free(model_dir, recording, tmp_path,
+                                                                                      capsys):
+    """Without --spotter a recording is spotted by the learned spotter shipped with microexp (fitted
+    on other simulated people); on this held-out simulated recording it finds more of the coded
+    intervals than the training-free spotter, and the page says what it was trained on."""
+    path, truth = recording
+    reports = {}
+    for spotter in (None, "training-free"):
+        reports[spotter] = analyse_recording(path, model_dir, tmp_path / str(spotter), spotter_dir=spotter,
+                                             cache_dir=tmp_path / "cache", truth=truth, echo=lambda s: None).report
+    builtin, free = reports[None], reports["training-free"]
+    assert builtin["spotter"]["name"].startswith("learned") and "simulated" in builtin["spotter"]["trained_on"]
+    assert any("simulated recordings only" in n for n in builtin["notes"])
+    assert free["spotter"]["name"].startswith("training-free")
+    assert builtin["identity"]["spotter"] != free["identity"]["spotter"]
+    assert builtin["truth_scores"]["overall"]["f1"] > free["truth_scores"]["overall"]["f1"]
+    assert builtin["truth_scores"]["overall"]["tp"] > free["truth_scores"]["overall"]["tp"]
+    bad = tmp_path / "bad"
+    code, text = run_main(["analyse", path, "--model", model_dir, "--out", bad, "--mode", "recording",
+                           "--spotter", tmp_path / "nosuch"], capsys)
+    assert code == 2 and "nosuch" in text and not bad.exists(), text
+
+
 def test_face_less_stretches_are_marked_not_fatal(model_dir, tmp_path):
     rec = simulate_recording("casme_sq", seconds=12, fps=30, seed=3)
     frames = list(rec.frames())

@@ -179,6 +179,22 @@ def test_save_and_load_give_the_same_predictions(tmp_path):
         LongVideoSpotter.load(tmp_path / "nothing")
 
 
+def test_no_face_no_score_and_no_interval_of_the_learned_spotter():
+    """Rows without a tracked face score 0, so no interval is found where nobody is there, even
+    where the features that stand in for the lost face would excite the network."""
+    from microexp.spotting.long_features import LOST
+
+    data = [_fake_recording(i) for i in range(4)]
+    sp = LongVideoSpotter(**QUICK).fit([d[0] for d in data], [d[1] for d in data], ["a", "a", "b", "b"])
+    feats, _ = _fake_recording(9)
+    before = sp.predict_proba(feats)
+    feats.values[300:420] = np.nan  # what the features hold while the face is lost
+    feats.status[300:420] = LOST
+    after = sp.predict_proba(feats)
+    assert before[300:420].max() > 0 and (after[300:420] == 0).all()
+    assert not any(300 <= a <= 419 for a in sp.predict(feats)["apex"])
+
+
 def test_thresholds_and_predictions_never_see_the_test_subject(tmp_path):
     """LOSO: rewriting the test subject's labels changes nothing in its fold."""
     from microexp.spotting.long_run import run_folds

@@ -27,8 +27,10 @@ def analyse_command(
     mode: str = typer.Option("auto", help="clip (one expression: one class), recording (spot every expression), or "
                                           "auto: a clip when --onset/--apex/--offset is given or it lasts at most "
                                           f"{SHORT_CLIP_S:g} s."),
-    spotter: Optional[Path] = typer.Option(None, help="Learned long-video spotter folder (`microexp spot-long "
-                                                      "--save-spotter`); default: the training-free spotter."),
+    spotter: str = typer.Option("builtin", help="Spotter of a whole recording: builtin (the learned spotter shipped "
+                                                "with microexp, trained on simulated recordings only), training-free "
+                                                "(the MEGC-baseline-style spotter with fixed thresholds), or a spotter "
+                                                "folder (`microexp spot-long --save-spotter`)."),
     whole_frame_face: bool = typer.Option(False, "--whole-frame-face",
                                           help="The frames are tight face crops: take the whole frame as the face "
                                                "when the detector finds none (clip mode)."),
@@ -63,6 +65,10 @@ def analyse_command(
     if mode not in ("auto", "clip", "recording"):
         raise ConfigError(f"unknown --mode {mode!r}; expected auto, clip or recording")
     load_trained(model)  # a bad or tampered model folder is refused before the source is even opened
+    if mode != "clip":
+        from ..pipeline.analyse_recording import load_spotter
+
+        load_spotter(spotter)  # so is a bad spotter folder
     if truth is None and truth_video is not None:
         raise ConfigError("--truth-video names a video of the --truth sheet; give the sheet too")
     sources = recording_sources(source)

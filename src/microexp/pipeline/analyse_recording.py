@@ -69,19 +69,50 @@ def recording_fps(source: Path, fps: float | None) -> float:
     return 30.0
 
 
-def load_spotter(spotter_dir: str | Path | None):
-    """The learned long-video spotter in ``spotter_dir``, else the training-free one."""
-    if spotter_dir is None:
+#: The spotter ``microexp analyse`` uses unless told otherwise: the learned spotter fitted on
+#: simulated recordings only (no real recording in it), shipped with the package; its
+#: ``about.json`` says how it was made. See docs/analyse.md for the command that rebuilds it.
+BUILTIN_SPOTTER = Path(__file__).resolve().parents[1] / "resources" / "spotter_sim"
+#: Names ``--spotter`` takes besides a spotter folder.
+SPOTTER_NAMES = ("builtin", "training-free")
+
+
+def resolve_spotter(spotter: str | Path | None) -> Path | None:
+    """The spotter folder ``spotter`` means: ``None`` or ``"builtin"`` → the packaged learned
+    spotter, ``"training-free"`` → ``None`` (the training-free spotter), anything else → that
+    folder (a folder literally named like a keyword is reached as ``./builtin``)."""
+    if spotter is None or str(spotter) == "builtin":
+        return BUILTIN_SPOTTER
+    if str(spotter) == "training-free":
+        return None
+    return Path(spotter)
+
+
+def load_spotter(spotter: str | Path | None):
+    """The spotter ``spotter`` names (see :func:`resolve_spotter`) and what the page says of it."""
+    folder = resolve_spotter(spotter)
+    if folder is None:
         from ..spotting.long_baseline import TrainingFreeLongSpotter
 
         return TrainingFreeLongSpotter(tune=False), {"name": "training-free (MEGC baseline style)",
                                                      "trained_on": "nothing: fixed thresholds",
                                                      "description": "flow of t-k→t and t+k→t, head motion removed"}
+    import json
+
     from ..spotting.learned import LongVideoSpotter
 
-    spotter = LongVideoSpotter.load(spotter_dir)
-    return spotter, {"name": "learned (temporal network over ROI flow features)", "trained_on": str(spotter_dir),
-                     "description": "micro and macro heads, thresholds chosen on training subjects"}
+    spotter = LongVideoSpotter.load(folder)
+    about = {}
+    if (folder / "about.json").is_file():
+        try:
+            about = json.loads((folder / "about.json").read_text())
+        except ValueError as exc:
+            raise DataError(f"not JSON ({exc})", folder / "about.json") from exc
+    return spotter, {"name": str(about.get("name", "learned (temporal network over ROI flow features)")),
+                     "trained_on": str(about.get("trained_on", folder)),
+                     "description": str(about.get("description",
+                                                  "micro and macro heads, thresholds chosen on training subjects")),
+                     **({"note": str(about["note"])} if "note" in about else {})}
 
 
 def _signals(spotter, feats) -> tuple[np.ndarray, np.ndarray]:
@@ -206,6 +237,7 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
         raise ConfigError(f"model in {model_dir} eats {trained.encoding.get('kind')!r}; analyse computes the "
                           "u/v/strain composite only")
     spotter, spotter_info = load_spotter(spotter_dir)
+    spotter_note = spotter_info.pop("note", None)
     fps = recording_fps(source, fps)
     check_output_dir(out.parent if out.parent != Path("") else Path("."), "report's parent folder")
     cache = Path(cache_dir) if cache_dir is not None else Path.home() / ".cache" / "microexp" / "features"
@@ -280,7 +312,7 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
                  "row": int(t["row"]) if "row" in truth.columns and pd.notna(t["row"]) else None}
                 for _, t in truth.iterrows()],
             "truth_scores": truth_scores,
-            "notes": _notes(card, tracked_share) + truth_notes,
+            "notes": _notes(card, tracked_share) + ([spotter_note] if spotter_note else []) + truth_notes,
             "timing": {"features_s": round(feature_s, 2), "total_s": round(time.perf_counter() - t0, 2),
                        "cached_features": feature_s < 1.0},
             "identity": identity,
@@ -352,7 +384,8 @@ def recording_identity(source: Path, model_dir, spotter_dir, fps: float, truth: 
     from ..identity import file_digest, package_version
     from ..spotting.long_features import recording_digest
 
-    spotter = "training-free" if spotter_dir is None else file_digest(Path(spotter_dir) / "spotter.json")
+    folder = resolve_spotter(spotter_dir)
+    spotter = "training-free" if folder is None else file_digest(folder / "spotter.json")
     identity = {"recording": recording_digest(source), "model": file_digest(Path(model_dir) / "model.json"),
                 "spotter": spotter, "fps": float(fps), "microexp_version": package_version()}
     if truth is not None:

@@ -42,7 +42,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from .interval_decoding import DecodeSettings, decode_type, soft_targets, suppress_across_types
-from .long_features import FEATURE_NAMES, LongVideoFeatures
+from .long_features import FEATURE_NAMES, LOST, LongVideoFeatures
 from .megc_metrics import one_to_one_counts, precision_recall_f1
 
 #: Default grid of per-type thresholds searched on the training subjects.
@@ -284,10 +284,14 @@ class LongVideoSpotter:
 
     # -- scoring
     def _proba(self, net, norm: Normaliser, feats: LongVideoFeatures) -> np.ndarray:
+        """Per-row scores; 0 wherever no face is tracked (the features there say nothing of a face,
+        and a network that never met such a stretch in training must not read one into it)."""
         import torch
 
         with _torch_threads(self.threads):
-            return self._proba_windows(torch, net, norm.transform(feats.values))
+            proba = self._proba_windows(torch, net, norm.transform(feats.values))
+        proba[np.asarray(feats.status) == LOST] = 0.0
+        return proba
 
     def _proba_windows(self, torch, net, x: np.ndarray) -> np.ndarray:
         n, margin, window = len(x), net.receptive_field // 2 + 1, max(64, int(self.inference_window))

@@ -150,6 +150,16 @@ def test_the_default_spotter_is_the_packaged_learned_one_and_beats_the_training_
     assert any("simulated recordings only" in n for n in builtin["notes"])
     assert free["spotter"]["name"].startswith("training-free")
     assert builtin["identity"]["spotter"] != free["identity"]["spotter"]
+    # a spotter is its settings and its weights: other weights behind the same settings are another spotter
+    import shutil
+
+    from microexp.pipeline.analyse_recording import BUILTIN_SPOTTER, recording_identity
+
+    copy = shutil.copytree(BUILTIN_SPOTTER, tmp_path / "spotter_copy")
+    same = recording_identity(path, model_dir, copy, 30.0)
+    assert same["spotter"] == builtin["identity"]["spotter"]
+    (copy / "weights.pt").write_bytes((copy / "weights.pt").read_bytes() + b"\0")
+    assert recording_identity(path, model_dir, copy, 30.0)["spotter"] != same["spotter"]
     assert builtin["truth_scores"]["overall"]["f1"] > free["truth_scores"]["overall"]["f1"]
     assert builtin["truth_scores"]["overall"]["tp"] > free["truth_scores"]["overall"]["tp"]
     bad = tmp_path / "bad"

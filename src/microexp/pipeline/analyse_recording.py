@@ -73,10 +73,6 @@ def recording_fps(source: Path, fps: float | None) -> float:
 #: simulated recordings only (no real recording in it), shipped with the package; its
 #: ``about.json`` says how it was made. See docs/analyse.md for the command that rebuilds it.
 BUILTIN_SPOTTER = Path(__file__).resolve().parents[1] / "resources" / "spotter_sim"
-#: Names ``--spotter`` takes besides a spotter folder.
-SPOTTER_NAMES = ("builtin", "training-free")
-
-
 def resolve_spotter(spotter: str | Path | None) -> Path | None:
     """The spotter folder ``spotter`` means: ``None`` or ``"builtin"`` → the packaged learned
     spotter, ``"training-free"`` → ``None`` (the training-free spotter), anything else → that
@@ -385,7 +381,8 @@ def recording_identity(source: Path, model_dir, spotter_dir, fps: float, truth: 
     from ..spotting.long_features import recording_digest
 
     folder = resolve_spotter(spotter_dir)
-    spotter = "training-free" if folder is None else file_digest(folder / "spotter.json")
+    spotter = ("training-free" if folder is None  # a learned spotter is its settings and its weights
+               else f"{file_digest(folder / 'spotter.json')}:{file_digest(folder / 'weights.pt')}")
     identity = {"recording": recording_digest(source), "model": file_digest(Path(model_dir) / "model.json"),
                 "spotter": spotter, "fps": float(fps), "microexp_version": package_version()}
     if truth is not None:

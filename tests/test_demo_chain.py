@@ -79,3 +79,27 @@ def test_the_learned_animation_section_draws_a_strip_and_reports_its_training(tm
     assert info["frames_shown"][-1] == 8 and info["copy_l1"] > 0
     page = _learned_html(info)
     assert "learned animator" in page and 'src="learned.png"' in page and _learned_html(None) == ""
+
+
+def test_the_demo_analyses_a_whole_recording_against_its_truth(tmp_path):
+    """A recording of a new person, analysed as a user would: the recogniser fitted on every clip,
+    the built-in spotter, the page linked from the report and scored against the simulator's truth."""
+    from dataclasses import replace
+
+    from microexp.pipeline.demo import DEMO_PROFILES, _recording_html
+
+    prof = replace(DEMO_PROFILES["tiny"], recording_s=12.0)
+    res = run_demo(tmp_path / "demo", profile=prof, model="svm", jobs=1, progress=False, echo=lambda s: None)
+    m = res.metrics["recording"]
+    page = json.loads((tmp_path / "demo" / "recording" / "page" / "report.json").read_text())
+    assert m["frames"] == 360 and m["spotter"].startswith("learned, built in")
+    assert (m["true_micro"], m["true_macro"]) == tuple(sum(g["type"] == t for g in page["ground_truth"])
+                                                       for t in ("micro", "macro"))
+    for kind in ("micro", "macro"):
+        s = m["truth_scores"][kind]
+        assert s["tp"] + s["fn"] == m[f"true_{kind}"] and s["tp"] + s["fp"] == m[kind]
+    assert (tmp_path / "demo" / "model" / "model.json").is_file()
+    index = res.index_html.read_text()
+    assert 'href="../recording/page/index.html"' in index and "A whole recording" in index
+    assert (res.report_dir / m["page"]).resolve().is_file()
+    assert _recording_html(None) == "" and "recording_s" in res.metrics["timings"]

@@ -7,6 +7,8 @@ leave-one-subject-out, and write a report a person can open.
     preprocessed/     aligned faces, onset→apex flow and strain (microexp.pipeline.preprocess)
     evaluation/       config.yaml, folds/, predictions.csv, metrics.json, confusion_matrix.png
     spotting/         apex_frames.csv, metrics.json (training-free apex spotting of every clip)
+    model/            the recogniser fitted on every clip (microexp train), for the recording
+    recording/        recording.mp4, its ground-truth sheet and page/ (microexp analyse with --truth)
     report/           index.html, metrics.json, demo.yaml, confusion_matrix.png, flow_gan_grid.png,
                       examples/*.png (frames with landmarks), flow/*.png, motion/*.png
 """
@@ -49,16 +51,17 @@ class DemoProfile:
     gan_epochs: int = 120
     generated_clip: bool = True
     animator_steps: int = 300     # the learned AU animator's training steps (0: warp only)
+    recording_s: float = 60.0     # a whole simulated recording analysed like a user's (0: none)
 
 
 DEMO_PROFILES: dict[str, DemoProfile] = {
     "default": DemoProfile(),
     "fast": DemoProfile(subjects=6, clips_per_subject=6, face_size=64, flow_method="farneback",
-                        duration_range_s=(0.04, 0.15), gan_epochs=60, animator_steps=60),
+                        duration_range_s=(0.04, 0.15), gan_epochs=60, animator_steps=60, recording_s=20.0),
     # for tests of the whole chain: a few seconds of work
     "tiny": DemoProfile(subjects=4, clips_per_subject=5, face_size=48, flow_method="farneback",
                         duration_range_s=(0.04, 0.06), examples=1, gan_epochs=2,
-                        generated_clip=False, animator_steps=0),
+                        generated_clip=False, animator_steps=0, recording_s=0.0),
 }
 
 
@@ -147,6 +150,12 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
         t = time.perf_counter()
         metrics["generated_clip"] = _generated_clip(out, report_dir / "generated_clip.png", prof, seed)
         timings["generate_s"] = time.perf_counter() - t
+    if prof.recording_s > 0:
+        t = time.perf_counter()
+        echo(f"      a {prof.recording_s:g}-second recording: every expression spotted, each micro-expression "
+             f"recognised, scored against the simulator's truth")
+        metrics["recording"] = _whole_recording(out, samples, pre_dir, prof, model_name, seed)
+        timings["recording_s"] = time.perf_counter() - t
     timings = {k: round(v, 2) for k, v in timings.items()}
     timings["total_s"] = round(sum(timings.values()), 2)
     metrics["timings"] = timings
@@ -161,7 +170,8 @@ def run_demo(out_dir: str | Path = "runs/demo", *, profile: str | DemoProfile = 
 
 #: Sub-folders the demo replaces on a re-run, and a file or folder that shows an earlier demo wrote them.
 OUTPUT_MARKERS: dict[str, tuple[str, ...]] = {"preprocessed": ("preprocess.json", "clips"),
-                                              "evaluation": ("config.yaml",), "report": ("demo.yaml",)}
+                                              "evaluation": ("config.yaml",), "report": ("demo.yaml",),
+                                              "model": ("model.json",), "recording": ("recording.mp4",)}
 
 
 def _check_replaceable(out: Path) -> None:
@@ -259,6 +269,47 @@ def _flow_gan_grid(samples, path: Path, epochs: int, seed: int) -> dict:
             "settings": dict(CLASS_FAITHFUL_GAN),
             "fidelity": {samples.classes[k]: round(v, 3) for k, v in fidelity.items()},
             "final_losses": gan.history[-1] if gan.history else {}}
+
+
+def _whole_recording(out: Path, samples, pre_dir: Path, prof: DemoProfile, model_name: str, seed: int) -> dict:
+    """What a user does with a recording: fit the recogniser on every clip (``microexp train``),
+    simulate a recording of a new person with raised expression rates, and analyse it with the
+    built-in spotter against the simulator's truth (``microexp analyse --truth``)."""
+    from ..datasets.long_videos import write_long_video_sheet
+    from ..simulate.long_recording import simulate_recording, write_recording
+    from .analyse_recording import analyse_recording
+    from .recording_truth import truth_for_recording
+    from .train import train_model
+
+    for name in ("model", "recording"):
+        _clear_earlier_output(out / name)
+    train_model(dataset="preprocessed", root=pre_dir, out=out / "model", model=model_name, seed=seed,
+                progress=False, echo=lambda s: None, table=samples)
+    rec = simulate_recording("casme_sq", seconds=prof.recording_s, fps=30.0, seed=seed + 7000, subject="demo",
+                             video="recording", micro_per_minute=6, macro_per_minute=3)
+    video = out / "recording" / "recording.mp4"
+    sheet = write_long_video_sheet(write_recording(video, rec), out / "recording" / "truth.csv")
+    report = analyse_recording(video, out / "model", out / "recording" / "page", cache_dir=out / "recording" / "cache",
+                               truth=truth_for_recording(sheet, video), echo=lambda s: None).report
+    ivs = report["intervals"]
+    return {"seconds": prof.recording_s, "frames": report["recording"]["frames"], "spotter": report["spotter"]["name"],
+            "micro": sum(i["type"] == "micro" for i in ivs), "macro": sum(i["type"] == "macro" for i in ivs),
+            "true_micro": sum(g["type"] == "micro" for g in report["ground_truth"]),
+            "true_macro": sum(g["type"] == "macro" for g in report["ground_truth"]),
+            "truth_scores": report["truth_scores"], "page": "../recording/page/index.html"}
+
+
+def _recording_html(m: dict | None) -> str:
+    if not m:
+        return ""
+    s = m["truth_scores"]
+    return (f'<h2>A whole recording</h2><p>A {m["seconds"]:g}-second recording of a new synthetic person '
+            f'({m["frames"]} frames; {m["true_micro"]} micro- and {m["true_macro"]} macro-expressions in the '
+            f'simulator\'s truth), analysed as a user\'s would be: the recogniser above fitted on every clip, the '
+            f'{html.escape(m["spotter"])} spotter, every micro-expression recognised. Spotted {m["micro"]} micro and '
+            f'{m["macro"]} macro intervals; against the truth (MEGC: IoU ≥ 0.5, one to one) micro F1 '
+            f'{s["micro"]["f1"]:.3f}, macro F1 {s["macro"]["f1"]:.3f}, overall F1 <b>{s["overall"]["f1"]:.3f}</b>. '
+            f'<a href="{html.escape(m["page"])}">Open the recording\'s page</a>.</p>')
 
 
 def _generated_clip(out: Path, path: Path, prof: DemoProfile, seed: int) -> dict:
@@ -444,6 +495,7 @@ for in {_fidelity_text(metrics['flow_gan']['fidelity'])}. For illustration: the 
 use it (inside an evaluation, a GAN may only see the training subjects of each fold).</p>
 <p><img src="flow_gan_grid.png" alt="GAN flow grid"></p>
 {generated}
+{_recording_html(metrics.get("recording"))}
 <h2>Examples</h2>
 {''.join(blocks)}
 </body></html>

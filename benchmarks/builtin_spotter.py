@@ -86,7 +86,8 @@ def main(argv=None) -> dict:
               "fps": r.fps} for r in recordings.itertuples(index=False)]
     for _ in run_tasks(_features, {"cache": str(cache)}, tasks, jobs=min(args.jobs, len(tasks))):
         pass
-    spotters = {"builtin": load_spotter(args.spotter or "builtin")[0], "training_free": load_spotter("training-free")[0]}
+    folder = resolve_spotter(args.spotter or "builtin")
+    spotters = {"builtin": load_spotter(folder)[0], "training_free": load_spotter("training-free")[0]}
     predictions = {name: [] for name in spotters}
     for r in recordings.itertuples(index=False):
         feats = cached_features(r.source, r.fps, cache)
@@ -95,7 +96,6 @@ def main(argv=None) -> dict:
             pred = pred.assign(onset=pred["onset"] + int(r.first_frame), offset=pred["offset"] + int(r.first_frame),
                                dataset=r.dataset, subject=r.subject, video=r.video)
             predictions[name].append(pred[["dataset", "subject", "video", "onset", "offset", "type"]])
-    folder = resolve_spotter(args.spotter or "builtin")
     about = json.loads((folder / "about.json").read_text()) if (folder / "about.json").is_file() else None
     result = {name: _scores(pd.concat(p, ignore_index=True), truth) for name, p in predictions.items()}
     result.update({

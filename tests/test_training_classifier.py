@@ -133,6 +133,16 @@ def test_flow_ensemble_is_the_best_alias_and_fits():
     assert set(est.predict(X[te])) <= {0, 1, 2}
 
 
+def test_flow_ensemble_hands_its_augmentation_to_the_network():
+    from microexp.recognisers import create_estimator
+
+    X, y, g = toy_flow()
+    fitted = {kind: create_estimator("flow_ensemble", num_classes=3, seed=0, epochs=2, threads=1, svm_weight=0.0,
+                                     augment=kind).fit(X, y, g) for kind in ("auto", "flow_shift")}
+    assert fitted["flow_shift"].nets_.augment == "flow_shift"
+    assert not np.allclose(fitted["auto"].predict_proba(X), fitted["flow_shift"].predict_proba(X))
+
+
 def test_large_faces_are_shrunk_once_to_the_model_input_size():
     rng = np.random.default_rng(1)
     X = rng.integers(0, 255, (9, 40, 40, 3), dtype=np.uint8)

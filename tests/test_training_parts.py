@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from microexp.errors import ConfigError
-from microexp.training.augment import augment_face, flip_flow_horizontally, make_augmentation, rgb_to_hsv, hsv_to_rgb
+from microexp.training.augment import (SHIFT_PIXELS, augment_face, flip_flow_horizontally, hsv_to_rgb, make_augmentation,
+                                      rgb_to_hsv, translate)
 from microexp.training.losses import balanced_class_weights, classification_loss
 from microexp.training.optimizers import OPTIMIZERS, AdamP, make_optimizer
 from microexp.training.validation import inner_subject_split
@@ -64,6 +65,31 @@ def test_flow_flip_mirrors_and_negates_u():
     assert torch.allclose(f[:, 0], 1 - x[:, 0].flip(-1))
     assert torch.allclose(f[:, 1:], x[:, 1:].flip(-1))
     assert torch.allclose(flip_flow_horizontally(f), x)
+
+
+def test_translate_moves_whole_pixels_and_replicates_the_border():
+    x = torch.arange(2 * 3 * 6 * 7, dtype=torch.float32).view(2, 3, 6, 7)
+    y = translate(x, torch.tensor([2, -1]), torch.tensor([0, 1]))
+    assert torch.equal(y[0, :, :, 2:], x[0, :, :, :-2])  # right by 2
+    assert torch.equal(y[0, :, :, 0], x[0, :, :, 0]) and torch.equal(y[0, :, :, 1], x[0, :, :, 0])
+    assert torch.equal(y[1, :, 1:, :-1], x[1, :, :-1, 1:])  # left by 1, down by 1
+    assert torch.equal(y[1, :, 0, :-1], x[1, :, 0, 1:]) and torch.equal(y[1, :, :, -1], y[1, :, :, -2])
+
+
+def test_flow_shift_is_a_flip_or_not_then_a_bounded_shift():
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(64, 3, 12, 12)
+    y = make_augmentation("flow_shift")(x, g)
+    assert y.shape == x.shape
+    found = set()
+    for i in range(len(x)):  # each output is the input, mirrored or not, moved by at most SHIFT_PIXELS
+        matches = [(flip, dx, dy) for flip in (0, 1) for dx in range(-SHIFT_PIXELS, SHIFT_PIXELS + 1)
+                   for dy in range(-SHIFT_PIXELS, SHIFT_PIXELS + 1)
+                   if torch.equal(y[i], translate(flip_flow_horizontally(x[i:i + 1]) if flip else x[i:i + 1],
+                                                  torch.tensor([dx]), torch.tensor([dy]))[0])]
+        assert len(matches) == 1
+        found.add(matches[0])
+    assert len(found) > 10  # the shifts and flips vary
 
 
 def test_face_augmentation_stays_in_range_and_hsv_round_trips():

@@ -10,7 +10,8 @@ the network from saved weights (e.g. pre-trained on simulated flows, which hold 
 ``swa_epochs`` averages its weights over the last epochs of its fixed schedule. ``frozen_nets``
 adds one equal vote per saved network of the same architecture that is used as it is, never
 trained on the fold (e.g. STSTNet trained on simulated flows only); with ``frozen_weight`` they are
-pooled instead into one vote of that weight (their probabilities averaged).
+pooled instead into one vote of that weight (their probabilities averaged). ``augment`` names the
+training augmentation of the trained network (``microexp.training.augment``; "auto" is the flow flip).
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -59,7 +60,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  svm_weight: float = 1.0, svm_flip_augment: bool = True, svm_tune: bool = False, net: str = "ststnet",
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
                  threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0,
-                 frozen_nets: tuple = (), frozen_weight: float | None = None):
+                 frozen_nets: tuple = (), frozen_weight: float | None = None, augment: str = "auto"):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -81,6 +82,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.swa_epochs = swa_epochs
         self.frozen_nets = frozen_nets
         self.frozen_weight = frozen_weight
+        self.augment = augment
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -111,7 +113,8 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                 self.net, num_classes=self.num_classes_, seed=self.seed, model_kwargs=self.net_kwargs,
                 epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer=self.optimizer,
                 mixup_alpha=self.mixup_alpha, members=self.members, tta_flip=self.tta_flip,
-                threads=self.threads, init_weights=self.net_init, swa_epochs=self.swa_epochs)
+                threads=self.threads, init_weights=self.net_init, swa_epochs=self.swa_epochs,
+                augment=self.augment)
             if watched is not None:
                 self.nets_.watch(watched)
             self.nets_.fit(X, y, groups)

@@ -25,7 +25,9 @@ HUE_SHIFT = 0.5
 GRAYSCALE_P = 0.2
 HFLIP_P = 0.5
 ROTATION_DEGREES = 15.0
-AUGMENT_KINDS = ("none", "face", "flow", "flow_rotate")
+#: ``flow_shift``: the largest whole-pixel translation, each axis (face-alignment differences).
+SHIFT_PIXELS = 2
+AUGMENT_KINDS = ("none", "face", "flow", "flow_rotate", "flow_shift")
 
 
 def _uniform(n: int, lo: float, hi: float, g: torch.Generator) -> torch.Tensor:
@@ -51,6 +53,16 @@ def rotate(x: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
     theta = torch.stack([torch.stack([cos, -sin, zeros], 1), torch.stack([sin, cos, zeros], 1)], 1)
     grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def translate(x: torch.Tensor, dx: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
+    """Shift each image by whole pixels (``dx`` right, ``dy`` down), border values replicated."""
+    n, _, h, w = x.shape
+    ones, zeros = torch.ones(n), torch.zeros(n)
+    theta = torch.stack([torch.stack([ones, zeros, -2 * dx.float() / w], 1),
+                         torch.stack([zeros, ones, -2 * dy.float() / h], 1)], 1)
+    grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="nearest", padding_mode="border", align_corners=False)
 
 
 def _gray(x: torch.Tensor) -> torch.Tensor:
@@ -109,6 +121,15 @@ def augment_flow(x: torch.Tensor, g: torch.Generator, rotation_degrees: float = 
     return x
 
 
+def augment_flow_shift(x: torch.Tensor, g: torch.Generator, pixels: int = SHIFT_PIXELS) -> torch.Tensor:
+    """The flow flip, then a translation of up to ``pixels`` whole pixels on each axis."""
+    x = augment_flow(x, g)
+    n = x.shape[0]
+    dx = torch.randint(-pixels, pixels + 1, (n,), generator=g)
+    dy = torch.randint(-pixels, pixels + 1, (n,), generator=g)
+    return translate(x, dx, dy)
+
+
 def make_augmentation(kind: str):
     """``kind`` → function (x, generator) → x, or None for no augmentation."""
     if kind in (None, "none"):
@@ -119,6 +140,8 @@ def make_augmentation(kind: str):
         return augment_flow
     if kind == "flow_rotate":
         return lambda x, g: augment_flow(x, g, rotation_degrees=ROTATION_DEGREES)
+    if kind == "flow_shift":
+        return augment_flow_shift
     raise ConfigError(f"unknown augmentation {kind!r}; choose one of {AUGMENT_KINDS}")
 
 

@@ -216,6 +216,28 @@ def test_many_recordings_one_report_each_resumable(model_dir, recording, tmp_pat
     assert json.loads((tmp_path / "reports" / "index.json").read_text())["a"]["status"] == "resumed"
 
 
+def test_without_a_model_the_builtin_recogniser_says_what_it_learned_from(recording, tmp_path, capsys):
+    """`microexp analyse REC --out DIR` needs no model folder: the packaged recogniser (simulated faces
+    only) classifies the micro-expressions, and the page says so and gives its real-data scores."""
+    from microexp.recognisers.model_folder import load_trained
+
+    path, _ = recording
+    out = tmp_path / "r"
+    code, text = run_main(["analyse", path, "--out", out, "--mode", "recording", "--cache-dir", tmp_path / "c"], capsys)
+    assert code == 0, text
+    report = json.loads((out / "report.json").read_text())
+    model = report["model"]
+    assert model["name"] == "ststnet" and model["trained_on"].startswith("simulated faces only")
+    assert model["loso"] == load_trained("builtin").card["held_out"]["full"]
+    assert "none seen in training" in model["estimate_caption"]
+    assert any("simulated faces only" in n for n in report["notes"])
+    assert not any("leave-one-subject-out estimate (microexp train" in n for n in report["notes"])
+    page = (out / "index.html").read_text()
+    assert model["estimate_caption"] in page and f'{model["loso"]["uf1"]:.3f}' in page
+    micro = [i for i in report["intervals"] if i["type"] == "micro" and "not_encoded" not in i["flags"]]
+    assert all(i["label"] in ("negative", "positive", "surprise") for i in micro)
+
+
 def test_a_short_clip_is_still_one_clip(model_dir, shared_data, tmp_path, capsys):
     clip = shared_data / "casme2-sample"
     if not (clip / "001.jpg").is_file():
@@ -240,6 +262,14 @@ def test_a_short_clip_is_still_one_clip(model_dir, shared_data, tmp_path, capsys
         assert widths and min(widths) > 0
         assert report["prediction"]["label"] in d.page_source
         assert all(u.startswith(("file://", "data:")) for u in network_requests(d))
+    code, text = run_main(["analyse", video, "--out", tmp_path / "b", "--apex", "5",  # the built-in recogniser
+                           "--cache-dir", tmp_path / "cache"], capsys)
+    assert code == 0, text
+    builtin = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert builtin["model"]["held_out"]["samples"] == 442 and builtin["caveat"].startswith("This recogniser learned "
+                                                                                           "from simulated faces only")
+    page = (tmp_path / "b" / "index.html").read_text()
+    assert "none of which trained it" in page and "simulated" in page
 
 
 @pytest.mark.slow

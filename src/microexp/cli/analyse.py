@@ -18,7 +18,10 @@ def register(app: typer.Typer) -> None:
 def analyse_command(
     source: str = typer.Argument(..., help="A video file or a folder of frames of one person; or a folder of videos, "
                                            "or a quoted glob ('videos/*.mp4'), for one report each."),
-    model: Path = typer.Option(..., help="Model folder written by `microexp train` (checked on load: it cannot run code)."),
+    model: str = typer.Option("builtin", help="Recogniser: builtin (STSTNet shipped with microexp, trained on simulated "
+                                              "faces only; the page gives its scores on real samples it never saw), "
+                                              "or a model folder written by `microexp train` (checked on "
+                                              "load: it cannot run code)."),
     out: Path = typer.Option(..., help="Report folder to write (index.html, report.json, pictures)."),
     onset: Optional[int] = typer.Option(None, help="Onset frame number of a clip (default: the first frame)."),
     apex: Optional[int] = typer.Option(None, help="Apex frame number of a clip (default: spotted from the motion)."),
@@ -64,7 +67,7 @@ def analyse_command(
         check_output_dir(out)  # names the file in the way
     if mode not in ("auto", "clip", "recording"):
         raise ConfigError(f"unknown --mode {mode!r}; expected auto, clip or recording")
-    load_trained(model)  # a bad or tampered model folder is refused before the source is even opened
+    model = load_trained(model).directory  # a bad or tampered model folder is refused before the source is opened
     if mode != "clip":
         from ..pipeline.analyse_recording import load_spotter
 

@@ -40,6 +40,18 @@ CAVEAT = ("This recogniser was trained on laboratory micro-expression databases.
           "hint, not a finding. It always answers one of its classes, even when the clip holds no "
           "micro-expression at all. Leave-one-subject-out scores, when shown, estimate its accuracy on "
           "unseen subjects of the same databases only.")
+#: The caveat of a recogniser that learned from simulated faces only (the built-in one).
+CAVEAT_SIMULATED = ("This recogniser learned from simulated faces only, never from a real person. Its scores on "
+                    "real laboratory micro-expressions, when shown, come from samples it never saw; its output on "
+                    "a new camera, person, frame rate, lighting or head pose has not been validated: read the "
+                    "class as a hint, not a finding. It always answers one of its classes, even when the clip "
+                    "holds no micro-expression at all.")
+
+
+def caveat_for(card: dict) -> str:
+    """The page's caveat for the recogniser of ``card``."""
+    simulated = (card.get("training_data") or {}).get("dataset") == "simulated"
+    return CAVEAT_SIMULATED if simulated else CAVEAT
 
 
 @dataclass
@@ -173,7 +185,8 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
                  spot_method: str = "baseline", whole_frame_face: bool = False, max_frames: int = MAX_FRAMES,
                  cache_dir: str | Path | None = None, echo: Callable[[str], None] = print) -> AnalysisResult:
     """Analyse ``source`` (a video file or a folder of frames) with the model folder ``model_dir``
-    and write the report folder ``out`` (see the module docstring).
+    (``"builtin"``: the recogniser shipped with microexp, trained on simulated faces only) and write
+    the report folder ``out`` (see the module docstring).
 
     ``onset``/``apex``/``offset`` are frame numbers (a video's frames count from 0; a folder's
     frames are numbered by their file names); the defaults are the first frame, the spotted apex
@@ -187,6 +200,7 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
 
     started = time.perf_counter()
     trained = load_trained(model_dir)  # fail on a bad model folder before any heavy work
+    model_dir = trained.directory  # "builtin" → the packaged folder
     enc = trained.encoding
     if trained.card["input_kind"] not in ANALYSABLE_INPUT_KINDS or enc.get("kind") != "megc2019_composite":
         raise ConfigError(f"model in {model_dir} eats {trained.card['input_kind']!r} inputs encoded as "
@@ -252,9 +266,9 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
                        "scores": {c: (None if np.isnan(s) else round(float(s), 5))
                                   for c, s in zip(trained.classes, scores)}},
         "model": {"folder": str(Path(model_dir).resolve()), **{k: trained.card.get(k) for k in (
-            "model", "paper", "family", "classes", "input_encoding", "training_data", "loso", "created",
+            "model", "paper", "family", "classes", "input_encoding", "training_data", "loso", "held_out", "created",
             "microexp_version", "scope")}},
-        "caveat": CAVEAT,
+        "caveat": caveat_for(trained.card),
         "pictures": pictures,
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -327,6 +341,11 @@ def write_report_html(path: Path, report: dict) -> Path:
         page.paragraph("Leave-one-subject-out scores of the same configuration (each subject predicted by a model "
                        "that never saw it):")
         page.metrics_table({k: v for k, v in model["loso"].items() if k != "mean_over_folds"})
+    elif isinstance(model.get("held_out"), dict):
+        held = model["held_out"]
+        page.paragraph(f"Scores on the {held.get('samples')} real samples of {held.get('dataset')} "
+                       f"({held.get('subjects')} people), none of which trained it:")
+        page.metrics_table({k: v for k, v in held.items() if isinstance(v, dict)})
     else:
         page.paragraph("No leave-one-subject-out scores were stored with this model "
                        "(train it with --evaluate-loso to add them).", muted=True)

@@ -229,6 +229,7 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
 
     source, out = Path(source), Path(out)
     trained = load_trained(model_dir)  # a bad model folder fails before any heavy work
+    model_dir = trained.directory  # "builtin" → the packaged folder
     if trained.encoding.get("kind") != "megc2019_composite":
         raise ConfigError(f"model in {model_dir} eats {trained.encoding.get('kind')!r}; analyse computes the "
                           "u/v/strain composite only")
@@ -290,13 +291,14 @@ def analyse_recording(source: str | Path, model_dir: str | Path, out: str | Path
         micro, macro = _signals(spotter, feats)
         step = max(1, int(np.ceil(len(micro) / MAX_SIGNAL_POINTS)))
         card = trained.card
-        loso = (card.get("loso") or {}).get("full")
+        loso, caption = held_out_estimate(card)
         report = {
             "title": f"Expressions in {source.name}",
             "recording": {"source": str(source), "frames": int(feats.n_frames), "fps": fps,
                           "duration_s": feats.n_frames / fps, **_frame_size(source)},
             "model": {"name": card["model"], "classes": list(trained.classes),
-                      "trained_on": _trained_on(card), "loso": loso, "au_model": None},
+                      "trained_on": _trained_on(card), "loso": loso, "estimate_caption": caption,
+                      "au_model": None},
             "spotter": spotter_info,
             "signal": {"frame_step": int(step * feats.step), "micro": _finite(micro[::step]),
                        "macro": _finite(macro[::step])},
@@ -352,8 +354,25 @@ def _frame_size(source: Path) -> dict:
     return {"width": 0, "height": 0}
 
 
+def held_out_estimate(card: dict) -> tuple[dict | None, str | None]:
+    """The recogniser's honest score on unseen people, from its card, and what it is: the
+    leave-one-subject-out run's (``caption`` None), else, for a recogniser that saw no real sample
+    (the built-in one), its scores on real samples it never saw."""
+    loso = (card.get("loso") or {}).get("full")
+    if loso is not None:
+        return loso, None
+    held = card.get("held_out") or {}
+    if isinstance(held.get("full"), dict):
+        return held["full"], (f"on {held.get('samples', '?')} real samples of {held.get('dataset', '?')}, "
+                              "none seen in training")
+    return None, None
+
+
 def _trained_on(card: dict) -> str:
     data = card.get("training_data") or {}
+    if data.get("dataset") == "simulated":
+        return (f"simulated faces only: {data.get('samples', '?')} clips of {data.get('subjects', '?')} "
+                "synthetic people, no real person")
     per_db = ", ".join(f"{k} {v.get('samples')}" for k, v in (data.get("per_database") or {}).items())
     return (f"{data.get('dataset', '?')}: {data.get('samples', '?')} samples of {data.get('subjects', '?')} subjects"
             + (f" ({per_db})" if per_db else ""))
@@ -362,7 +381,10 @@ def _trained_on(card: dict) -> str:
 def _notes(card: dict, tracked_share: float) -> list[str]:
     notes = ["Micro-expression classes come from a recogniser trained on cropped laboratory clips; on other "
              "recordings treat them as suggestions for a FACS coder, not as findings."]
-    if not card.get("loso"):
+    if (card.get("training_data") or {}).get("dataset") == "simulated":
+        notes.append("The recogniser learned from simulated faces only; train one on a database you hold "
+                     "(microexp train) for classes closer to real laboratory data.")
+    elif not card.get("loso"):
         notes.append("The recogniser was trained without a leave-one-subject-out estimate (microexp train "
                      "--evaluate-loso gives one).")
     if tracked_share < 1.0:
@@ -468,7 +490,7 @@ def analyse_many(sources: list[Path], model_dir, out: str | Path, *, spotter_dir
     from ..identity import check_output_dir
     from ..recognisers.model_folder import load_trained
 
-    load_trained(model_dir)  # refuse a bad model folder before starting workers
+    model_dir = load_trained(model_dir).directory  # refuse a bad model folder before starting workers
     out = check_output_dir(out, "reports folder")
     names = _unique_names(sources)
     tasks = [{"key": name, "source": str(src), "out": str(out / name)} for src, name in zip(sources, names)]

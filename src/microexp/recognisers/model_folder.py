@@ -23,6 +23,10 @@ from .persistence import MODEL_CARD, fitted_class_count, fitted_input, load_esti
 #: Version of the model folder layout; bumped when model.json changes incompatibly
 #: (2: non-deep estimators as estimator.json + estimator.npz, every file with its checksum).
 MODEL_FORMAT_VERSION = 2
+#: The recogniser ``microexp analyse`` uses unless told otherwise: STSTNet trained on simulated
+#: micro-expressions only (no real person in it), shipped with the package; its card gives its
+#: score on the real MEGC2019 composite. ``python benchmarks/builtin_recogniser.py`` rebuilds it.
+BUILTIN_MODEL = Path(__file__).resolve().parents[1] / "resources" / "recogniser_sim"
 #: Keys every model.json must have for :func:`load_trained`.
 REQUIRED_CARD_KEYS = ("format_version", "model", "input_kind", "classes", "input_encoding", "estimator")
 
@@ -65,6 +69,13 @@ class TrainedModel:
     def predict(self, X) -> np.ndarray:
         scores, _ = self.scores(X)
         return np.nanargmax(scores, axis=1)
+
+
+def resolve_model(model: str | Path | None) -> Path:
+    """The model folder ``model`` means: ``None`` or ``"builtin"`` → the packaged recogniser
+    (:data:`BUILTIN_MODEL`), anything else → that folder (a folder named ``builtin`` is reached as
+    ``./builtin``)."""
+    return BUILTIN_MODEL if model is None or str(model) == "builtin" else Path(model)
 
 
 def read_model_card(model_dir: str | Path) -> dict:
@@ -140,10 +151,10 @@ def check_card_against_estimator(card: dict, estimator, path: str | Path) -> Non
 
 
 def load_trained(model_dir: str | Path) -> TrainedModel:
-    """The model folder written by :func:`train_model`, ready to predict; its card is checked
-    against its estimator (see :func:`check_card_against_estimator`)."""
+    """The model folder written by :func:`train_model` (or ``"builtin"``, see :func:`resolve_model`),
+    ready to predict; its card is checked against its estimator (see :func:`check_card_against_estimator`)."""
 
-    model_dir = Path(model_dir)
+    model_dir = resolve_model(model_dir)
     card = read_model_card(model_dir)
     estimator = load_estimator(model_dir, card["estimator"])
     check_card_against_estimator(card, estimator, model_dir / MODEL_CARD)

@@ -21,6 +21,7 @@ and the CSV are written by the caller, this module only links to them)::
                    "width": int, "height": int},
      "model": {"name": str, "classes": [str], "trained_on": str,
                "loso": {"uf1": float, "uar": float} | None,   # leave-one-subject-out estimate
+               "estimate_caption": str | None,  # what "loso" is when it is another held-out estimate
                "au_model": str | None},
      "spotter": {"name": str, "trained_on": str, "description": str},
      "signal": {"frame_step": int, "micro": [float], "macro": [float]},
@@ -183,6 +184,7 @@ def check_recording_report(report: Mapping) -> dict:
         for key in ("uf1", "uar"):
             _value(loso, key, _NUMBER, ("model", "loso"))
     model["loso"] = loso
+    model["estimate_caption"] = _value(model, "estimate_caption", (str,), ("model",), optional=True)
     model["au_model"] = _value(model, "au_model", (str,), ("model",), optional=True)
 
     spotter = _mapping(rep, "spotter", ())
@@ -289,7 +291,7 @@ def _header(rep: dict) -> str:
     else:
         estimate = (f'<p class="estimate"><span class="metric"><b>{loso["uf1"]:.3f}</b> UF1</span>'
                     f'<span class="metric"><b>{loso["uar"]:.3f}</b> UAR</span></p>'
-                    f'<p class="caption">leave-one-subject-out estimate</p>')
+                    f'<p class="caption">{e(model["estimate_caption"] or "leave-one-subject-out estimate")}</p>')
     gaps = tracking["gaps"]
     longest = max((g[1] - g[0] + 1 for g in gaps), default=0) / rec["fps"]
     gap_text = f"{len(gaps)} gap{'s' if len(gaps) != 1 else ''}" + (f", longest {longest:.1f} s" if gaps else "")

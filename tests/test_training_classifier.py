@@ -143,6 +143,33 @@ def test_flow_ensemble_hands_its_augmentation_to_the_network():
     assert not np.allclose(fitted["auto"].predict_proba(X), fitted["flow_shift"].predict_proba(X))
 
 
+def test_a_probe_vote_reads_a_saved_network_s_features(tmp_path):
+    from microexp.recognisers import create_estimator
+    from microexp.recognisers.persistence import load_estimator, save_estimator
+
+    X, y, g = toy_flow()
+    weights = TorchClassifier("ststnet", num_classes=3, seed=1, epochs=3, threads=1).fit(X, y, g).save(tmp_path / "n.pt")
+    net = TorchClassifier("ststnet", num_classes=3).load(weights)
+    feats = net.embed(X)
+    assert feats.shape == (len(X), 400)  # STSTNet's 16 pooled 5×5 maps, what its FC layer reads
+    with torch.no_grad():  # the features are exactly what the last layer reads in the forward pass
+        logits = net.models_[0](net._normalise(torch.as_tensor(X))).numpy()
+        assert np.allclose(net.models_[0].fc(torch.as_tensor(feats)).numpy(), logits, atol=1e-5)
+    te = g == "s1"
+    kwargs = dict(num_classes=3, seed=0, epochs=2, threads=1)
+    plain = create_estimator("flow_ensemble", **kwargs).fit(X[~te], y[~te], g[~te])
+    probed = create_estimator("flow_ensemble", probe_nets=(str(weights),), **kwargs).fit(X[~te], y[~te], g[~te])
+    assert len(probed.probes_) == 1 and not plain.probes_
+    probe_net, probe_svm = probed.probes_[0]
+    assert probe_svm.n_features_in_ == 400
+    # three equal votes: the ensemble is the mean of the two-vote ensemble (weight 2) and the probe
+    probe = probed._svm_proba(probe_svm, probe_net.embed(X[te]))
+    assert np.allclose(probed.predict_proba(X[te]), (2 * plain.predict_proba(X[te]) + probe) / 3, atol=1e-6)
+    record = save_estimator(probed, tmp_path / "folder")
+    again = load_estimator(tmp_path / "folder", record)
+    assert np.allclose(again.predict_proba(X[te]), probed.predict_proba(X[te]))
+
+
 def test_large_faces_are_shrunk_once_to_the_model_input_size():
     rng = np.random.default_rng(1)
     X = rng.integers(0, 255, (9, 40, 40, 3), dtype=np.uint8)

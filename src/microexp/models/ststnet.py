@@ -39,7 +39,11 @@ class STSTNet(nn.Module):
         side //= 2
         self.fc = nn.Linear(sum(filters) * side * side, num_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The pooled maps of the three streams, flattened: what the FC layer reads (400 at S = 28)."""
         x = resize_to(x, self.input_size)
         x = torch.cat([s(x) for s in self.streams], dim=1)
-        return self.fc(torch.flatten(self.pool(x), 1))
+        return torch.flatten(self.pool(x), 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.features(x))

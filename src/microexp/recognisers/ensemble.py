@@ -12,6 +12,8 @@ adds one equal vote per saved network of the same architecture that is used as i
 trained on the fold (e.g. STSTNet trained on simulated flows only); with ``frozen_weight`` they are
 pooled instead into one vote of that weight (their probabilities averaged). ``augment`` names the
 training augmentation of the trained network (``microexp.training.augment``; "auto" is the flow flip).
+``probe_nets`` adds one equal vote per saved network: an RBF SVM fitted on the fold, reading that
+network's features (what its last layer reads) instead of the pixels; the network is not trained here.
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -60,7 +62,8 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  svm_weight: float = 1.0, svm_flip_augment: bool = True, svm_tune: bool = False, net: str = "ststnet",
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
                  threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0,
-                 frozen_nets: tuple = (), frozen_weight: float | None = None, augment: str = "auto"):
+                 frozen_nets: tuple = (), frozen_weight: float | None = None, augment: str = "auto",
+                 probe_nets: tuple = ()):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -83,6 +86,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.frozen_nets = frozen_nets
         self.frozen_weight = frozen_weight
         self.augment = augment
+        self.probe_nets = probe_nets
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -131,6 +135,13 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             TorchClassifier(self.net, num_classes=self.num_classes_, model_kwargs=self.net_kwargs,
                             tta_flip=self.tta_flip, threads=self.threads).load(path)
             for path in self.frozen_nets]
+        self.probes_ = []
+        for path in self.probe_nets:  # a saved network's features, an SVM fitted on this fold reading them
+            net = TorchClassifier(self.net, num_classes=self.num_classes_, model_kwargs=self.net_kwargs,
+                                  threads=self.threads).load(path)
+            Xs, ys = with_mirrored_flows(X, y) if self.svm_flip_augment else (X, y)
+            svc = SVC(C=self.svm_C, class_weight="balanced", decision_function_shape="ovr", random_state=self.seed)
+            self.probes_.append((net, make_pipeline(StandardScaler(), svc).fit(net.embed(Xs), ys)))
         self.svm_ = None
         if self.svm_weight > 0 and self.svm_tune:
             self.svm_ = TunedSVM(flip_augment=self.svm_flip_augment, seed=self.seed).fit(X, y, groups)
@@ -160,18 +171,25 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         if frozen and self.frozen_weight is not None:  # the frozen networks pooled into one vote
             parts.append(np.mean([net.predict_proba(X) for net in frozen], axis=0))
             weights.append(float(self.frozen_weight))
+        for net, svm in getattr(self, "probes_", []):
+            parts.append(self._svm_proba(svm, net.embed(X)))
+            weights.append(1.0)
         if isinstance(self.svm_, TunedSVM):
             parts.append(self.svm_.predict_proba(X))
             weights.append(self.svm_weight)
         elif self.svm_ is not None:
-            d = self.svm_.decision_function(X.reshape(len(X), -1))
-            if d.ndim == 1:  # two classes: a single signed margin
-                d = np.stack([-d, d], axis=1)
-            p = np.zeros((len(X), self.num_classes_))
-            p[:, self.svm_.classes_] = _softmax(d, SVM_DECISION_TEMPERATURE)
-            parts.append(p)
+            parts.append(self._svm_proba(self.svm_, X.reshape(len(X), -1)))
             weights.append(self.svm_weight)
         return sum(w * p for w, p in zip(weights, parts)) / sum(weights)
+
+    def _svm_proba(self, svm, features: np.ndarray) -> np.ndarray:
+        """An SVM's one-vs-rest decision values as probabilities (softmax at a fixed temperature)."""
+        d = svm.decision_function(features)
+        if d.ndim == 1:  # two classes: a single signed margin
+            d = np.stack([-d, d], axis=1)
+        p = np.zeros((len(features), self.num_classes_))
+        p[:, svm.classes_] = _softmax(d, SVM_DECISION_TEMPERATURE)
+        return p
 
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)

@@ -371,6 +371,21 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)
 
+    @torch.no_grad()
+    def embed(self, X) -> np.ndarray:
+        """``(N, F)`` features of the first member's ``features`` method (what its last layer
+        reads), on inputs normalised as in training; for a model without one, a ConfigError."""
+        if not hasattr(self, "models_"):
+            raise ConfigError("TorchClassifier.embed called before fit or load")
+        model = self.models_[0].eval()
+        if not hasattr(model, "features"):
+            raise ConfigError(f"model {self.model_name!r} has no features method to embed with")
+        x = self._shrink(as_image_tensor(X))
+        with _threads(self.threads):
+            parts = [model.features(self._normalise(x[i:i + 256]).to(self.device)).cpu().numpy()
+                     for i in range(0, len(x), 256)]
+        return np.concatenate(parts)
+
     # ------------------------------------------------------------------ checkpoints
     def save(self, path: str | Path) -> Path:
         """Weights and normalisation statistics, written atomically (a crash leaves no partial file)."""

@@ -231,6 +231,7 @@ def test_without_a_model_the_builtin_recogniser_says_what_it_learned_from(record
     assert model["loso"] == load_trained("builtin").card["held_out"]["full"]
     assert "none seen in training" in model["estimate_caption"]
     assert any("simulated faces only" in n for n in report["notes"])
+    assert not any("laboratory clips" in n for n in report["notes"])  # the note for a database-trained one
     assert not any("leave-one-subject-out estimate (microexp train" in n for n in report["notes"])
     page = (out / "index.html").read_text()
     assert model["estimate_caption"] in page and f'{model["loso"]["uf1"]:.3f}' in page

@@ -363,8 +363,8 @@ def held_out_estimate(card: dict) -> tuple[dict | None, str | None]:
         return loso, None
     held = card.get("held_out") or {}
     if isinstance(held.get("full"), dict):
-        return held["full"], (f"on {held.get('samples', '?')} real samples of {held.get('dataset', '?')}, "
-                              "none seen in training")
+        return held["full"], (f"on {held.get('samples', '?')} real samples "
+                              f"({str(held.get('dataset', '?')).upper()}), none seen in training")
     return None, None
 
 
@@ -379,12 +379,14 @@ def _trained_on(card: dict) -> str:
 
 
 def _notes(card: dict, tracked_share: float) -> list[str]:
-    notes = ["Micro-expression classes come from a recogniser trained on cropped laboratory clips; on other "
-             "recordings treat them as suggestions for a FACS coder, not as findings."]
     if (card.get("training_data") or {}).get("dataset") == "simulated":
-        notes.append("The recogniser learned from simulated faces only; train one on a database you hold "
-                     "(microexp train) for classes closer to real laboratory data.")
-    elif not card.get("loso"):
+        notes = ["Micro-expression classes come from a recogniser that learned from simulated faces only; treat "
+                 "them as suggestions for a FACS coder, not as findings. A recogniser trained on a database you "
+                 "hold (microexp train) is closer to real laboratory data."]
+    else:
+        notes = ["Micro-expression classes come from a recogniser trained on cropped laboratory clips; on other "
+                 "recordings treat them as suggestions for a FACS coder, not as findings."]
+    if not card.get("loso") and not card.get("held_out"):
         notes.append("The recogniser was trained without a leave-one-subject-out estimate (microexp train "
                      "--evaluate-loso gives one).")
     if tracked_share < 1.0:

@@ -303,7 +303,7 @@ SCRIPT = r"""
     for (let i = 0; i * tick <= duration + 1e-9; i++) {
       const t = i * tick, x = X(t * fps);
       node("line", {x1: x, x2: x, y1: 0, y2: L.height, class: "grid", "vector-effect": "non-scaling-stroke"}, g);
-      if (t / duration < 0.985 || i === 0) axisLabel(axis, t / duration, clockOf(t, decimals));
+      if (t / duration < 0.95 || i === 0) axisLabel(axis, t / duration, clockOf(t, decimals));  // clear of the end label
     }
     axisLabel(axis, 1, clockOf(duration, decimals));
     drawGaps(g, L.height, 0, nFrames, X);

@@ -34,20 +34,14 @@ def parse_args(argv=None):
 
 
 def zero_shot(table, weights: str, net: str, net_kwargs: dict) -> dict:
-    import numpy as np
-
     from microexp.metrics import classification_report
+    from microexp.pipeline.sim_pretrain import held_out_scores
     from microexp.training.classifier import TorchClassifier
 
     clf = TorchClassifier(net, num_classes=len(table.classes), model_kwargs=net_kwargs, tta_flip=True).load(weights)
-    pred = clf.predict(table.arrays("flow"))
-    datasets = table.df["dataset"].to_numpy()
-    result = {}
-    for name in ["full", *sorted(set(datasets.tolist()))]:
-        keep = np.ones(len(pred), bool) if name == "full" else datasets == name
-        rep = classification_report(table.y[keep], pred[keep], table.classes)
-        result[name] = {"uf1": round(rep["uf1"], 4), "uar": round(rep["uar"], 4), "accuracy": round(rep["accuracy"], 4)}
-    result["confusion"] = classification_report(table.y, pred, table.classes)["confusion_matrix"]
+    result = held_out_scores(clf, table)
+    result["confusion"] = classification_report(table.y, clf.predict(table.arrays("flow")),
+                                                table.classes)["confusion_matrix"]
     return result
 
 

@@ -149,7 +149,7 @@ def pretrain_on_simulation(out: str | Path, cfg: SimPretrainConfig | None = None
     return summary
 
 
-def _held_out_scores(clf, table) -> dict:
+def held_out_scores(clf, table) -> dict:
     """Scores of ``clf`` on every sample of a real ``table`` (none of which trained it)."""
     from ..metrics import classification_report
 
@@ -192,7 +192,7 @@ def write_sim_model_folder(weights: str | Path, out: str | Path, *, cfg: SimPret
         held_out = {"dataset": real_dataset, "samples": int(len(real_table)),
                     "subjects": int(real_table.df["subject"].nunique()),
                     "how": "never trained on a real sample: every real sample is held out",
-                    **_held_out_scores(clf, real_table)}
+                    **held_out_scores(clf, real_table)}
     saved = save_estimator(clf, out)
     spec = get_spec(cfg.net)
     pretrain = pretrain or {}

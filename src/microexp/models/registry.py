@@ -42,6 +42,7 @@ class ModelSpec:
     family: str  # "torch" or "sklearn"
     paper: str = ""
     defaults: dict = field(default_factory=dict)
+    task: str = "emotion"  # what it predicts: "emotion" (one class per sample) or "action_units" (many labels)
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -50,13 +51,14 @@ ALIASES: dict[str, str] = {}
 _loaded = False
 
 
-def register_model(name: str, *, input_kind: str, family: str = "torch", paper: str = "", **defaults):
+def register_model(name: str, *, input_kind: str, family: str = "torch", paper: str = "", task: str = "emotion",
+                   **defaults):
     """Decorator registering ``fn`` (a model class or factory) under ``name``."""
 
     def wrap(fn):
         if name in _REGISTRY and _REGISTRY[name].constructor is not fn:
             raise ConfigError(f"model {name!r} registered twice")
-        _REGISTRY[name] = ModelSpec(name, fn, input_kind, family, paper, dict(defaults))
+        _REGISTRY[name] = ModelSpec(name, fn, input_kind, family, paper, dict(defaults), task)
         return fn
 
     return wrap

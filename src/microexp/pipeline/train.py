@@ -99,6 +99,9 @@ def train_model(*, dataset: str, root: str | Path, out: str | Path, model: str |
     name = resolve_name(requested)
     spec = get_spec(name)
     input_kind = cfg.input_kind or input_kind_of(spec.name, cfg.model_kwargs)
+    if spec.task != "emotion":
+        raise ConfigError(f"model {name!r} detects {spec.task.replace('_', ' ')}, not an emotion class; "
+                          "`microexp evaluate --task au` evaluates it")
     if input_kind not in ANALYSABLE_INPUT_KINDS:
         raise ConfigError(f"model {name!r} eats {input_kind!r} inputs; a deployable model for `microexp analyse` "
                           f"must eat one of {list(ANALYSABLE_INPUT_KINDS)} (the u/v/strain composite)")

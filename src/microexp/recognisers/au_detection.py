@@ -126,20 +126,20 @@ class AUDetector(ClassifierMixin, BaseEstimator):
         return self.classes_[scores.argmax(axis=1)]
 
 
-@register_model("au_svm", input_kind="flow", family="sklearn",
+@register_model("au_svm", input_kind="flow", family="sklearn", task="action_units",
                 paper="action units of real micro-expressions (docs/action_units.md): per-AU RBF SVMs on flow pixels")
 def au_svm(**kwargs) -> AUDetector:
     return AUDetector(**{"classifier": "svm", **kwargs})
 
 
-@register_model("au_svm_face", input_kind="face", family="sklearn",
+@register_model("au_svm_face", input_kind="face", family="sklearn", task="action_units",
                 paper="action units of real micro-expressions (docs/action_units.md): per-AU RBF SVMs on grey "
                       "apex faces")
 def au_svm_face(**kwargs) -> AUDetector:
     return AUDetector(**{"classifier": "svm", "image_size": 32, **kwargs})
 
 
-@register_model("au_logistic", input_kind="flow", family="sklearn",
+@register_model("au_logistic", input_kind="flow", family="sklearn", task="action_units",
                 paper="action units of real micro-expressions (docs/action_units.md): per-AU logistic regressions "
                       "on flow pixels")
 def au_logistic(**kwargs) -> AUDetector:

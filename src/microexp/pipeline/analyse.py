@@ -327,9 +327,12 @@ def write_report_html(path: Path, report: dict) -> Path:
     page.section("Model card")
     page.key_values({"model": model.get("model"), "paper": model.get("paper"), "trained": model.get("created"),
                      "with microexp": model.get("microexp_version"), "classes": ", ".join(model.get("classes") or []),
-                     "trained on": f"{data.get('dataset')}: {data.get('samples')} clips of {data.get('subjects')} subjects",
+                     "trained on": (f"simulated faces only: {data.get('samples')} clips of {data.get('subjects')} "
+                                    "synthetic people" if data.get("dataset") == "simulated" else
+                                    f"{data.get('dataset')}: {data.get('samples')} clips of {data.get('subjects')} subjects"),
                      "class counts": ", ".join(f"{c} {n}" for c, n in (data.get("classes") or {}).items()),
-                     "databases": ", ".join(f"{d} ({v['samples']})" for d, v in (data.get("per_database") or {}).items()),
+                     **({"databases": ", ".join(f"{d} ({v['samples']})" for d, v in data["per_database"].items())}
+                        if data.get("per_database") else {}),
                      "scope": model.get("scope")})
     if data.get("dataset") == "megc2019":
         page.paragraph("The MEGC2019 composite's flow images were made by their authors with their own face crops "
@@ -343,7 +346,7 @@ def write_report_html(path: Path, report: dict) -> Path:
         page.metrics_table({k: v for k, v in model["loso"].items() if k != "mean_over_folds"})
     elif isinstance(model.get("held_out"), dict):
         held = model["held_out"]
-        page.paragraph(f"Scores on the {held.get('samples')} real samples of {held.get('dataset')} "
+        page.paragraph(f"Scores on the {held.get('samples')} real samples of {str(held.get('dataset')).upper()} "
                        f"({held.get('subjects')} people), none of which trained it:")
         page.metrics_table({k: v for k, v in held.items() if isinstance(v, dict)})
     else:

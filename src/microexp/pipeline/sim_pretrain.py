@@ -211,8 +211,7 @@ def write_sim_model_folder(weights: str | Path, out: str | Path, *, cfg: SimPret
         "estimator": saved,
         "loso": None,
         "held_out": held_out,
-        "scope": "trained on simulated faces only (no real person); its scores on real micro-expressions are "
-                 "under held_out",
+        "scope": "trained on simulated faces only, never on a real person",
     }
     atomic_write_json(out / MODEL_CARD, card)  # written last: its presence marks a complete folder
     return load_trained(out)

@@ -325,7 +325,7 @@ def write_report_html(path: Path, report: dict) -> Path:
                                           f"{sp['window']} frames")])
 
     page.section("Model card")
-    page.key_values({"model": model.get("model"), "paper": model.get("paper"), "trained": model.get("created"),
+    page.key_values({"model": model.get("model"), "paper": model.get("paper"), "folder written": model.get("created"),
                      "with microexp": model.get("microexp_version"), "classes": ", ".join(model.get("classes") or []),
                      "trained on": (f"simulated faces only: {data.get('samples')} clips of {data.get('subjects')} "
                                     "synthetic people" if data.get("dataset") == "simulated" else

@@ -26,15 +26,16 @@ def catalogue() -> dict:
         rows.append({"name": name, "task": spec.task, "input": kind, "family": spec.family,
                      "analysable": kind in ANALYSABLE_INPUT_KINDS and spec.task == "emotion",
                      "best": name == BEST_MODEL, "paper": spec.paper})
-    card = load_trained("builtin").card
+    builtin = load_trained("builtin")
+    card = builtin.card
     held = card.get("held_out") or {}
     _, spotter = load_spotter("builtin")
     return {
         "recognisers": rows, "best": BEST_MODEL,
-        "builtin_recogniser": {"folder": str(load_trained("builtin").directory), "model": card["model"],
+        "builtin_recogniser": {"folder": str(builtin.directory), "model": card["model"],
                                "classes": card["classes"],
                                "trained_on": "simulated faces only: {} clips of {} synthetic people".format(
-                                   card["training_data"].get("samples"), card["training_data"].get("subjects")),
+                                   card["training_data"].get("samples", "?"), card["training_data"].get("subjects", "?")),
                                "held_out": {k: v for k, v in held.items() if k in ("dataset", "samples", "full")}},
         "builtin_spotter": {"folder": str(BUILTIN_SPOTTER), **spotter},
     }

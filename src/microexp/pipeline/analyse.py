@@ -50,8 +50,9 @@ CAVEAT_SIMULATED = ("This recogniser learned from simulated faces only, never fr
 
 def caveat_for(card: dict) -> str:
     """The page's caveat for the recogniser of ``card``."""
-    simulated = (card.get("training_data") or {}).get("dataset") == "simulated"
-    return CAVEAT_SIMULATED if simulated else CAVEAT
+    from ..recognisers.model_folder import trained_on_simulation
+
+    return CAVEAT_SIMULATED if trained_on_simulation(card) else CAVEAT
 
 
 @dataclass
@@ -281,6 +282,7 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
 
 def write_report_html(path: Path, report: dict) -> Path:
     """The page of an analysis (``report`` = the dict written to report.json)."""
+    from ..recognisers.model_folder import trained_on_simulation
     from ..report.html import HtmlReport
 
     fr, pics, pred, model = report["frames"], report["pictures"], report["prediction"], report["model"]
@@ -327,8 +329,8 @@ def write_report_html(path: Path, report: dict) -> Path:
     page.section("Model card")
     page.key_values({"model": model.get("model"), "paper": model.get("paper"), "folder written": model.get("created"),
                      "with microexp": model.get("microexp_version"), "classes": ", ".join(model.get("classes") or []),
-                     "trained on": (f"simulated faces only: {data.get('samples')} clips of {data.get('subjects')} "
-                                    "synthetic people" if data.get("dataset") == "simulated" else
+                     "trained on": (f"simulated faces only: {data.get('samples', '?')} clips of "
+                                    f"{data.get('subjects', '?')} synthetic people" if trained_on_simulation(model) else
                                     f"{data.get('dataset')}: {data.get('samples')} clips of {data.get('subjects')} subjects"),
                      "class counts": ", ".join(f"{c} {n}" for c, n in (data.get("classes") or {}).items()),
                      **({"databases": ", ".join(f"{d} ({v['samples']})" for d, v in data["per_database"].items())}

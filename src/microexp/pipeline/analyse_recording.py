@@ -369,8 +369,10 @@ def held_out_estimate(card: dict) -> tuple[dict | None, str | None]:
 
 
 def _trained_on(card: dict) -> str:
+    from ..recognisers.model_folder import trained_on_simulation
+
     data = card.get("training_data") or {}
-    if data.get("dataset") == "simulated":
+    if trained_on_simulation(card):
         return (f"simulated faces only: {data.get('samples', '?')} clips of {data.get('subjects', '?')} "
                 "synthetic people, no real person")
     per_db = ", ".join(f"{k} {v.get('samples')}" for k, v in (data.get("per_database") or {}).items())
@@ -379,7 +381,9 @@ def _trained_on(card: dict) -> str:
 
 
 def _notes(card: dict, tracked_share: float) -> list[str]:
-    if (card.get("training_data") or {}).get("dataset") == "simulated":
+    from ..recognisers.model_folder import trained_on_simulation
+
+    if trained_on_simulation(card):
         notes = ["Micro-expression classes come from a recogniser that learned from simulated faces only; treat "
                  "them as suggestions for a FACS coder, not as findings. A recogniser trained on a database you "
                  "hold (microexp train) is closer to real laboratory data."]

@@ -71,6 +71,11 @@ class TrainedModel:
         return np.nanargmax(scores, axis=1)
 
 
+def trained_on_simulation(card: dict) -> bool:
+    """Whether the card's recogniser learned from simulated faces only (the built-in one does)."""
+    return (card.get("training_data") or {}).get("dataset") == "simulated"
+
+
 def resolve_model(model: str | Path | None) -> Path:
     """The model folder ``model`` means: ``None`` or ``"builtin"`` → the packaged recogniser
     (:data:`BUILTIN_MODEL`), anything else → that folder (a folder named ``builtin`` is reached as

@@ -34,6 +34,24 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
+def _fail(message: str) -> None:
+    """A bad input: its message on stderr, exit code 2, nothing written."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _read_pretrain(path: str) -> dict:
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as exc:
+        _fail(f"{path}: cannot be read ({exc.strerror or exc})")
+    except ValueError as exc:
+        _fail(f"{path}: not JSON ({exc})")
+    if not isinstance(data, dict):
+        _fail(f"{path}: not a pretrain.json (expected an object)")
+    return data
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     import numpy as np
@@ -48,9 +66,9 @@ def main(argv=None) -> dict:
     torch.set_num_threads(1)
     cfg = SimPretrainConfig.load(args.config)
     table = load_megc2019(args.root)
-    pretrain = json.loads(Path(args.pretrain).read_text()) if args.pretrain else None
+    pretrain = _read_pretrain(args.pretrain) if args.pretrain else None
     if pretrain is not None and pretrain.get("weights_sha256") != file_digest(args.weights):
-        raise SystemExit(f"{args.pretrain} describes other weights than {args.weights}")
+        _fail(f"{args.pretrain}: describes other weights than {args.weights}")
     trained = write_sim_model_folder(args.weights, args.out, cfg=cfg, pretrain=pretrain, real_table=table)
     X = table.arrays("flow")
     direct = TorchClassifier(cfg.net, num_classes=3, model_kwargs=dict(cfg.net_kwargs), tta_flip=True).load(args.weights)

@@ -51,3 +51,15 @@ def test_the_benchmark_rebuilds_an_equal_folder(load_benchmark, composite_fixtur
     rebuilt, shipped = load_trained(out).card, load_trained("builtin").card
     assert rebuilt["estimator"]["files"] == shipped["estimator"]["files"]
     assert rebuilt["held_out"]["full"] == line["full"] and rebuilt["training_data"]["subjects"] == 60
+
+
+def test_a_bad_pretrain_file_exits_2_naming_it_and_writes_nothing(load_benchmark, composite_fixture, tmp_path, capsys):
+    bench = load_benchmark("builtin_recogniser")
+    bad = tmp_path / "pretrain.json"
+    for content, words in (("{not json", "not JSON"), ('{"weights_sha256": "00"}', "other weights")):
+        bad.write_text(content)
+        out = tmp_path / "rec"
+        with pytest.raises(SystemExit) as exc:
+            bench.main(["--root", str(composite_fixture), "--pretrain", str(bad), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and str(bad) in err and words in err and not out.exists(), err

@@ -80,7 +80,7 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
     assert lever.model == base.model and lever.protocol == base.protocol
     changed = {k for k in {*lever.model_kwargs, *base.model_kwargs} if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
     assert changed and changed <= {"epochs", "swa_epochs", "net_init", "frozen_nets", "frozen_weight", "augment",
-                                   "mixup_alpha", "probe_nets"}, changed
+                                   "mixup_alpha", "probe_nets", "centre"}, changed
     if base is sim_vote:
         assert len(changed) == 1, changed
 

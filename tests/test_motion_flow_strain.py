@@ -118,3 +118,31 @@ def test_flow_picture_and_clip_motion_without_alignment():
         clip_motion([prev, nxt], apex_idx=1, method="horn")
     with pytest.raises(DataError, match="outside"):
         clip_motion([prev, nxt], apex_idx=5, align=False)
+
+
+def test_centring_puts_still_skin_at_one_level_in_every_composite():
+    import torch
+
+    from microexp.motion import centre_composites
+    from microexp.training.augment import flip_flow_horizontally
+
+    composites = []
+    for push, where in ((3.0, slice(4, 12)), (-1.0, slice(16, 24))):  # one patch moves right, one left
+        flow = np.zeros((56, 56, 2), np.float32)
+        flow[where, where, 0] = push
+        flow[10:20, 30:40, 1] = push / 2
+        composites.append(decode_composite(encode_composite(flow, size=28)))
+    X = np.stack(composites)
+    still = np.ones((28, 28), bool)
+    still[:13, :13] = still[15:, 15:] = still[4:11, 14:21] = False  # away from both patches (and their blur)
+    # as scaled, still skin sits wherever 0 fell between each image's extremes: far apart
+    assert abs(X[0, 0][still].mean() - X[1, 0][still].mean()) > 0.5
+    C = centre_composites(X)
+    np.testing.assert_allclose(C[:, :2][:, :, still], 0.5, atol=1e-6)
+    np.testing.assert_array_equal(C[:, 2], X[:, 2])  # strain untouched
+    assert C[0, 0, 4, 4] > 0.5 > C[1, 0, 10, 10]  # the directions of motion survive
+    np.testing.assert_array_equal(X, np.stack(composites))  # the input is not modified
+    mirrored = flip_flow_horizontally(torch.as_tensor(X)).numpy()  # centring keeps the mirror convention
+    np.testing.assert_allclose(centre_composites(mirrored), flip_flow_horizontally(torch.as_tensor(C)).numpy(), atol=1e-6)
+    with pytest.raises(DataError, match="shape"):
+        centre_composites(X[:, :1])

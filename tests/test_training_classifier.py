@@ -202,3 +202,29 @@ def test_augmenter_from_a_config_mapping_is_built_and_used(monkeypatch):
     est.fit(X, y, groups=np.repeat(np.arange(6), 2))
     assert seen == {"n": 12, "per_class": 7}
     assert est.predict(X).shape == (12,)
+
+
+def test_centred_votes_read_centred_flows_and_saved_networks_read_them_as_they_are(tmp_path):
+    from microexp.motion import centre_composites
+    from microexp.recognisers import create_estimator
+
+    X, y, g = toy_flow()
+    X[: len(X) // 2, :2] += 0.3  # zero motion at different levels, as the min-max scaling leaves it
+    te = g == "s1"
+    weights = TorchClassifier("ststnet", num_classes=3, seed=1, epochs=2, threads=1).fit(X, y, g).save(tmp_path / "n.pt")
+    kwargs = dict(num_classes=3, seed=0, epochs=2, threads=1)
+    centred = create_estimator("flow_ensemble", centre=["net", "svm"], frozen_nets=(str(weights),), **kwargs)
+    centred.fit(X[~te], y[~te], g[~te])
+    # the trained network and the SVM are exactly those of an ensemble fitted on centred flows ...
+    plain = create_estimator("flow_ensemble", **kwargs).fit(centre_composites(X[~te]), y[~te], g[~te])
+    frozen = TorchClassifier("ststnet", num_classes=3, tta_flip=True).load(weights)
+    # ... while the saved network votes on the flows as given
+    expected = (2 * plain.predict_proba(centre_composites(X[te])) + frozen.predict_proba(X[te])) / 3
+    np.testing.assert_allclose(centred.predict_proba(X[te]), expected, atol=1e-6)
+    svm_only = create_estimator("flow_ensemble", centre=["svm"], **kwargs).fit(X[~te], y[~te], g[~te])
+    as_given = create_estimator("flow_ensemble", **kwargs).fit(X[~te], y[~te], g[~te])
+    np.testing.assert_allclose(svm_only.nets_.predict_proba(X[te]), as_given.nets_.predict_proba(X[te]), atol=1e-6)
+    assert not np.allclose(svm_only.predict_proba(X[te]), as_given.predict_proba(X[te]))
+    for bad in ("svm", ["svm", "frozen"]):
+        with pytest.raises(ConfigError, match="centre must list"):
+            create_estimator("flow_ensemble", centre=bad, **kwargs).fit(X, y, g)

@@ -57,3 +57,23 @@ def decode_composite(img: np.ndarray) -> np.ndarray:
     if arr.dtype != np.uint8:
         raise DataError(f"composite image has dtype {arr.dtype}; expected uint8")
     return np.ascontiguousarray(arr.transpose(2, 0, 1), dtype=np.float32) / 255.0
+
+
+def centre_composites(X: np.ndarray, channels: tuple[int, ...] = (0, 1)) -> np.ndarray:
+    """Decoded composites ``(N, C, S, S)`` with each image's flow channels shifted so that their
+    median is 0.5; a copy, float32.
+
+    The min-max scaling of :func:`encode_composite` puts zero motion at a different level in every
+    image (wherever 0 fell between that image's extremes), so the same still skin reads 0.2 in one
+    composite and 0.8 in another. Most of a face barely moves between onset and apex, so the median
+    is an estimate of that level; after the shift it is 0.5 in every image. The shift keeps the
+    mirror convention (u → 1 − u keeps a median of 0.5). Strain (channel 2) has its zero at 0 already.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 4 or X.shape[1] <= max(channels, default=-1):
+        raise DataError(f"centring needs (N, C, S, S) composites with channels {list(channels)}, got shape {X.shape}")
+    out = X.copy()
+    idx = list(channels)
+    med = np.median(X[:, idx].reshape(len(X), len(idx), -1), axis=2)
+    out[:, idx] += (0.5 - med)[:, :, None, None].astype(np.float32)
+    return out

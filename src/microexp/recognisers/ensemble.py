@@ -14,6 +14,9 @@ pooled instead into one vote of that weight (their probabilities averaged). ``au
 training augmentation of the trained network (``microexp.training.augment``; "auto" is the flow flip).
 ``probe_nets`` adds one equal vote per saved network: an RBF SVM fitted on the fold, reading that
 network's features (what its last layer reads) instead of the pixels; the network is not trained here.
+``centre`` names the votes ("net": the trained networks, "svm": the pixel SVM) that read the flows
+with each image's zero-motion level moved to 0.5 (:func:`~microexp.motion.centre_composites`)
+instead of as min-max scaled; saved networks (frozen, probed) always read them as they are.
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -30,6 +33,7 @@ from sklearn.svm import SVC
 from ..augment.cgan import make_augmenter
 from ..errors import ConfigError
 from ..models.registry import register_model
+from ..motion import centre_composites
 from ..training.classifier import TorchClassifier
 from .model_selection import TunedSVM, with_mirrored_flows
 
@@ -63,7 +67,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
                  threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0,
                  frozen_nets: tuple = (), frozen_weight: float | None = None, augment: str = "auto",
-                 probe_nets: tuple = ()):
+                 probe_nets: tuple = (), centre: tuple = ()):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -87,6 +91,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.frozen_weight = frozen_weight
         self.augment = augment
         self.probe_nets = probe_nets
+        self.centre = centre
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -95,8 +100,18 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self._watched = X
         return self
 
+    #: What ``centre`` may name.
+    CENTRED_VOTES = ("net", "svm")
+
+    def _view(self, X: np.ndarray, vote: str) -> np.ndarray:
+        """The flows as ``vote`` reads them: centred when ``centre`` names it."""
+        return centre_composites(X) if vote in self.centre else X
+
     def fit(self, X, y, groups=None):
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=int)
+        unknown = sorted(set(self.centre) - set(self.CENTRED_VOTES))
+        if isinstance(self.centre, str) or unknown:
+            raise ConfigError(f"centre must list votes among {list(self.CENTRED_VOTES)}, got {self.centre!r}")
         self.num_classes_ = int(y.max()) + 1
         self.n_synthetic_ = 0
         augmenter = make_augmenter(self.augmenter)
@@ -120,15 +135,15 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                 threads=self.threads, init_weights=self.net_init, swa_epochs=self.swa_epochs,
                 augment=self.augment)
             if watched is not None:
-                self.nets_.watch(watched)
-            self.nets_.fit(X, y, groups)
+                self.nets_.watch(self._view(watched, "net"))
+            self.nets_.fit(self._view(X, "net"), y, groups)
         self.extra_nets_ = []
         for name in self.extra_nets:  # other architectures, each with its own fixed budget
             budget = NET_BUDGETS[name]
             self.extra_nets_.append(TorchClassifier(
                 name, num_classes=self.num_classes_, seed=self.seed, model_kwargs=budget["model_kwargs"],
                 epochs=budget["epochs"], batch_size=self.batch_size, lr=budget["lr"], optimizer=self.optimizer,
-                members=1, tta_flip=self.tta_flip, threads=self.threads).fit(X, y, groups))
+                members=1, tta_flip=self.tta_flip, threads=self.threads).fit(self._view(X, "net"), y, groups))
         if self.frozen_weight is not None and not float(self.frozen_weight) > 0:
             raise ConfigError(f"frozen_weight must be a positive weight or null, got {self.frozen_weight!r}")
         self.frozen_nets_ = [  # trained elsewhere (e.g. on simulated flows only): votes, never fitted here
@@ -144,10 +159,11 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             self.probes_.append((net, make_pipeline(StandardScaler(), svc).fit(net.embed(Xs), ys)))
         self.svm_ = None
         if self.svm_weight > 0 and self.svm_tune:
-            self.svm_ = TunedSVM(flip_augment=self.svm_flip_augment, seed=self.seed).fit(X, y, groups)
+            self.svm_ = TunedSVM(flip_augment=self.svm_flip_augment, seed=self.seed).fit(self._view(X, "svm"), y, groups)
         elif self.svm_weight > 0:
             svc = SVC(C=self.svm_C, class_weight="balanced", decision_function_shape="ovr", random_state=self.seed)
-            Xs, ys = with_mirrored_flows(X, y) if self.svm_flip_augment else (X, y)
+            Xv = self._view(X, "svm")
+            Xs, ys = with_mirrored_flows(Xv, y) if self.svm_flip_augment else (Xv, y)
             self.svm_ = make_pipeline(StandardScaler(), svc).fit(Xs.reshape(len(Xs), -1), ys)
         if watched is not None and self.nets_ is not None:
             self.epoch_probas_ = np.stack([self._combine(watched, p) for p in self.nets_.epoch_probas_])
@@ -155,8 +171,8 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Average of the networks' mean probability and the SVM's, the SVM weighted by ``svm_weight``."""
-        return self._combine(X, self.nets_.predict_proba(np.asarray(X, dtype=np.float32))
-                             if self.nets_ is not None else None)
+        X = np.asarray(X, dtype=np.float32)
+        return self._combine(X, self.nets_.predict_proba(self._view(X, "net")) if self.nets_ is not None else None)
 
     def _combine(self, X, net_proba) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
@@ -165,7 +181,10 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             parts.append(net_proba)
             weights.append(1.0)
         frozen = getattr(self, "frozen_nets_", [])
-        for net in [*getattr(self, "extra_nets_", []), *(frozen if self.frozen_weight is None else [])]:
+        for net in getattr(self, "extra_nets_", []):
+            parts.append(net.predict_proba(self._view(X, "net")))
+            weights.append(1.0)
+        for net in frozen if self.frozen_weight is None else []:
             parts.append(net.predict_proba(X))
             weights.append(1.0)
         if frozen and self.frozen_weight is not None:  # the frozen networks pooled into one vote
@@ -175,10 +194,10 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             parts.append(self._svm_proba(svm, net.embed(X)))
             weights.append(1.0)
         if isinstance(self.svm_, TunedSVM):
-            parts.append(self.svm_.predict_proba(X))
+            parts.append(self.svm_.predict_proba(self._view(X, "svm")))
             weights.append(self.svm_weight)
         elif self.svm_ is not None:
-            parts.append(self._svm_proba(self.svm_, X.reshape(len(X), -1)))
+            parts.append(self._svm_proba(self.svm_, self._view(X, "svm").reshape(len(X), -1)))
             weights.append(self.svm_weight)
         return sum(w * p for w, p in zip(weights, parts)) / sum(weights)
 

@@ -103,6 +103,14 @@ def test_bad_inputs_give_clear_errors(model_dir, tmp_path):
         analyse_clip(noise, model_dir, tmp_path / "r2", echo=lambda s: None)
     with pytest.raises(DataError, match="apex 7 must lie"):
         analyse_clip(noise, model_dir, tmp_path / "r3", apex=7, echo=lambda s: None)
+    faceless = tmp_path / "faceless.avi"  # a video's error names the video, not the frame cache
+    writer = cv2.VideoWriter(str(faceless), cv2.VideoWriter_fourcc(*"MJPG"), 30, (100, 120))
+    for _ in range(3):
+        writer.write(rng.integers(0, 255, (120, 100, 3), dtype=np.uint8))
+    writer.release()
+    with pytest.raises(FaceNotFoundError, match="frame 0") as err:
+        analyse_clip(faceless, model_dir, tmp_path / "r6", cache_dir=tmp_path / "cache", echo=lambda s: None)
+    assert str(err.value).startswith(str(faceless)) and not (tmp_path / "r6").exists()
 
     empty_model = tmp_path / "not_a_model"
     empty_model.mkdir()

@@ -228,7 +228,8 @@ def analyse_clip(source: str | Path, model_dir: str | Path, out: str | Path, *, 
     if len({f.shape for f in frames}) != 1:
         raise DataError(f"frames differ in size: {sorted({f.shape for f in frames})}", row["frames_dir"])
 
-    detection, landmarks = find_onset_face(frames[0], paths[0], onset_no, whole_frame_face=whole_frame_face)
+    where = str(source) if source.is_file() else paths[0]  # a video's frames live in a cache the user never named
+    detection, landmarks = find_onset_face(frames[0], where, onset_no, whole_frame_face=whole_frame_face)
     window = spotting_window(fps, len(frames))
     spotted_idx, curve = spot_apex(np.stack(frames), 0, None, spot_method, window=window, landmarks=landmarks)
     if spotted_idx == 0:  # a still clip: the onset cannot be its own apex

@@ -225,6 +225,12 @@ def test_centred_votes_read_centred_flows_and_saved_networks_read_them_as_they_a
     as_given = create_estimator("flow_ensemble", **kwargs).fit(X[~te], y[~te], g[~te])
     np.testing.assert_allclose(svm_only.nets_.predict_proba(X[te]), as_given.nets_.predict_proba(X[te]), atol=1e-6)
     assert not np.allclose(svm_only.predict_proba(X[te]), as_given.predict_proba(X[te]))
+    from microexp.recognisers.persistence import load_estimator, save_estimator
+
+    record = save_estimator(centred, tmp_path / "folder")  # a model folder keeps which votes are centred
+    again = load_estimator(tmp_path / "folder", record)
+    assert list(again.centre) == ["net", "svm"]
+    np.testing.assert_allclose(again.predict_proba(X[te]), centred.predict_proba(X[te]), atol=1e-6)
     for bad in ("svm", ["svm", "frozen"]):
         with pytest.raises(ConfigError, match="centre must list"):
             create_estimator("flow_ensemble", centre=bad, **kwargs).fit(X, y, g)

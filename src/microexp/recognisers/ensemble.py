@@ -46,7 +46,8 @@ NET_BUDGETS = {
 #: 60 simulated people, 984 clips; no real sample), shipped with the package: ``flow_ensemble_sim``'s vote.
 SIM_NET_WEIGHTS = Path(__file__).resolve().parents[1] / "resources" / "ststnet_sim.pt"
 #: Weights files a registered recogniser uses unless its settings name others (for run fingerprints).
-DEFAULT_WEIGHT_FILES = {"flow_ensemble_sim": {"frozen_nets": (str(SIM_NET_WEIGHTS),)}}
+DEFAULT_WEIGHT_FILES = {name: {"frozen_nets": (str(SIM_NET_WEIGHTS),)}
+                        for name in ("flow_ensemble_sim", "flow_ensemble_centred")}
 #: Softmax temperature turning the SVM's one-vs-rest decision values into probabilities.
 SVM_DECISION_TEMPERATURE = 1.0
 
@@ -245,3 +246,12 @@ def flow_ensemble_sim(**kwargs) -> FlowEnsemble:
     simulator's flows alone (:data:`SIM_NET_WEIGHTS`), used as it is, never trained on the fold.
     ``frozen_nets`` may name other such networks."""
     return FlowEnsemble(**{**DEFAULT_WEIGHT_FILES["flow_ensemble_sim"], **kwargs})
+
+
+@register_model("flow_ensemble_centred", input_kind="flow", family="sklearn",
+                paper="flow_ensemble_sim with its trained STSTNet (Liong et al. 2019) and RBF SVM reading centred flows")
+def flow_ensemble_centred(**kwargs) -> FlowEnsemble:
+    """:class:`FlowEnsemble` as :func:`flow_ensemble_sim`, its trained network and pixel SVM reading
+    the flows with each image's zero-motion level at 0.5 (``centre=("net", "svm")``,
+    :func:`~microexp.motion.centre_composites`); the simulator's network reads them as they are."""
+    return FlowEnsemble(**{**DEFAULT_WEIGHT_FILES["flow_ensemble_centred"], "centre": ("net", "svm"), **kwargs})

@@ -33,14 +33,16 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
-def zero_shot(table, weights: str, net: str, net_kwargs: dict) -> dict:
+def zero_shot(table, weights: str, net: str, net_kwargs: dict, centre: bool = False) -> dict:
     from microexp.metrics import classification_report
+    from microexp.motion import centre_composites
     from microexp.pipeline.sim_pretrain import held_out_scores
     from microexp.training.classifier import TorchClassifier
 
     clf = TorchClassifier(net, num_classes=len(table.classes), model_kwargs=net_kwargs, tta_flip=True).load(weights)
-    result = held_out_scores(clf, table)
-    result["confusion"] = classification_report(table.y, clf.predict(table.arrays("flow")),
+    result = held_out_scores(clf, table, centre=centre)
+    X = table.arrays("flow")
+    result["confusion"] = classification_report(table.y, clf.predict(centre_composites(X) if centre else X),
                                                 table.classes)["confusion_matrix"]
     return result
 
@@ -62,7 +64,7 @@ def main(argv=None) -> dict:
           flush=True)
     torch.set_num_threads(1)
     summary = {"benchmark": "sim_pretrain", "pretrain": pre,
-               "zero_shot": zero_shot(table, pre["weights"], cfg.net, dict(cfg.net_kwargs))}
+               "zero_shot": zero_shot(table, pre["weights"], cfg.net, dict(cfg.net_kwargs), cfg.centre)}
     print(f"zero-shot on the real composite: {summary['zero_shot']}", flush=True)
     summary["minutes"] = round((time.perf_counter() - t0) / 60, 2)
     atomic_write_json(out / "summary.json", summary)

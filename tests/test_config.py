@@ -77,6 +77,12 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
     sim_vote = EvaluationConfig.load(REPO / "configs" / "levers" / "sim_vote.yaml")
     if path.stem != "sim_vote" and lever.model_kwargs.get("frozen_nets") == sim_vote.model_kwargs["frozen_nets"]:
         base = sim_vote  # a lever on the best that sim_vote became
+    if "frozen" in (lever.model_kwargs.get("centre") or []):  # a lever on the best that centre_both became:
+        base = EvaluationConfig.load(REPO / "configs" / "levers" / "centre_both.yaml")  # its simulator vote swapped
+        changed = {k for k in {*lever.model_kwargs, *base.model_kwargs}
+                   if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
+        assert changed == {"frozen_nets", "centre"} and set(lever.model_kwargs["centre"]) == {"net", "svm", "frozen"}
+        return
     assert lever.model == base.model and lever.protocol == base.protocol
     changed = {k for k in {*lever.model_kwargs, *base.model_kwargs} if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
     assert changed and changed <= {"epochs", "swa_epochs", "net_init", "frozen_nets", "frozen_weight", "augment",

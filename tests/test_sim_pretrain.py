@@ -92,6 +92,21 @@ def test_pretrain_on_simulation_end_to_end(tmp_path):
     assert again["weights_sha256"] == summary["weights_sha256"]
     with pytest.raises(ConfigError, match="other settings"):
         pretrain_on_simulation(tmp_path / "pre", cfg.replace(seed=4), jobs=1, echo=lambda s: None)
+    # centre=True: the same simulated flows, the network trained on them centred
+    from microexp.datasets.megc2019 import load_megc2019
+    from microexp.motion import centre_composites
+    from microexp.pipeline.sim_pretrain import _classifier, held_out_scores
+    from microexp.training.classifier import TorchClassifier
+
+    centred = pretrain_on_simulation(tmp_path / "pre", cfg.replace(centre=True), jobs=1, echo=lambda s: None)
+    assert centred["weights_sha256"] != summary["weights_sha256"] and centred["config"]["centre"] is True
+    samples = load_megc2019(tmp_path / "pre" / "preprocessed" / "composite")
+    X = centre_composites(samples.arrays("flow"))
+    by_hand = _classifier(cfg, cfg.seed).fit(X, samples.y, samples.subjects)
+    net = TorchClassifier("ststnet", num_classes=3).load(centred["weights"])
+    np.testing.assert_allclose(net.predict_proba(X), by_hand.predict_proba(X), atol=1e-6)
+    scores = held_out_scores(net, samples, centre=True)  # scored on the flows it was trained to read
+    assert scores["full"]["accuracy"] == pytest.approx(round(float((net.predict(X) == samples.y).mean()), 4))
 
 
 def test_simulated_clip_names_stay_unique_beyond_one_take_per_video():

@@ -221,6 +221,13 @@ def test_centred_votes_read_centred_flows_and_saved_networks_read_them_as_they_a
     # ... while the saved network votes on the flows as given
     expected = (2 * plain.predict_proba(centre_composites(X[te])) + frozen.predict_proba(X[te])) / 3
     np.testing.assert_allclose(centred.predict_proba(X[te]), expected, atol=1e-6)
+    # "frozen": a saved network trained on centred flows is shown centred flows
+    all_centred = create_estimator("flow_ensemble", centre=["net", "svm", "frozen"], frozen_nets=(str(weights),),
+                                   **kwargs).fit(X[~te], y[~te], g[~te])
+    on_centred = create_estimator("flow_ensemble", frozen_nets=(str(weights),), **kwargs)
+    on_centred.fit(centre_composites(X[~te]), y[~te], g[~te])
+    np.testing.assert_allclose(all_centred.predict_proba(X[te]), on_centred.predict_proba(centre_composites(X[te])),
+                               atol=1e-6)
     svm_only = create_estimator("flow_ensemble", centre=["svm"], **kwargs).fit(X[~te], y[~te], g[~te])
     as_given = create_estimator("flow_ensemble", **kwargs).fit(X[~te], y[~te], g[~te])
     np.testing.assert_allclose(svm_only.nets_.predict_proba(X[te]), as_given.nets_.predict_proba(X[te]), atol=1e-6)
@@ -231,6 +238,6 @@ def test_centred_votes_read_centred_flows_and_saved_networks_read_them_as_they_a
     again = load_estimator(tmp_path / "folder", record)
     assert list(again.centre) == ["net", "svm"]
     np.testing.assert_allclose(again.predict_proba(X[te]), centred.predict_proba(X[te]), atol=1e-6)
-    for bad in ("svm", ["svm", "frozen"]):
+    for bad in ("svm", ["svm", "probe"]):
         with pytest.raises(ConfigError, match="centre must list"):
             create_estimator("flow_ensemble", centre=bad, **kwargs).fit(X, y, g)

@@ -14,9 +14,10 @@ pooled instead into one vote of that weight (their probabilities averaged). ``au
 training augmentation of the trained network (``microexp.training.augment``; "auto" is the flow flip).
 ``probe_nets`` adds one equal vote per saved network: an RBF SVM fitted on the fold, reading that
 network's features (what its last layer reads) instead of the pixels; the network is not trained here.
-``centre`` names the votes ("net": the trained networks, "svm": the pixel SVM) that read the flows
-with each image's zero-motion level moved to 0.5 (:func:`~microexp.motion.centre_composites`)
-instead of as min-max scaled; saved networks (frozen, probed) always read them as they are.
+``centre`` names the votes ("net": the trained networks, "svm": the pixel SVM, "frozen": the saved
+networks of ``frozen_nets``, for networks trained on centred flows) that read the flows with each
+image's zero-motion level moved to 0.5 (:func:`~microexp.motion.centre_composites`) instead of as
+min-max scaled; the others (and ``probe_nets``) read them as they are.
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -102,7 +103,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         return self
 
     #: What ``centre`` may name.
-    CENTRED_VOTES = ("net", "svm")
+    CENTRED_VOTES = ("net", "svm", "frozen")
 
     def _view(self, X: np.ndarray, vote: str) -> np.ndarray:
         """The flows as ``vote`` reads them: centred when ``centre`` names it."""
@@ -186,10 +187,10 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             parts.append(net.predict_proba(self._view(X, "net")))
             weights.append(1.0)
         for net in frozen if self.frozen_weight is None else []:
-            parts.append(net.predict_proba(X))
+            parts.append(net.predict_proba(self._view(X, "frozen")))
             weights.append(1.0)
         if frozen and self.frozen_weight is not None:  # the frozen networks pooled into one vote
-            parts.append(np.mean([net.predict_proba(X) for net in frozen], axis=0))
+            parts.append(np.mean([net.predict_proba(self._view(X, "frozen")) for net in frozen], axis=0))
             weights.append(float(self.frozen_weight))
         for net, svm in getattr(self, "probes_", []):
             parts.append(self._svm_proba(svm, net.embed(X)))

@@ -83,6 +83,12 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
                    if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
         assert changed == {"frozen_nets", "centre"} and set(lever.model_kwargs["centre"]) == {"net", "svm", "frozen"}
         return
+    if lever.model_kwargs.get("extra_nets") and lever.model_kwargs.get("centre") == ["net"]:
+        base = EvaluationConfig.load(REPO / "configs" / "levers" / "centre_net.yaml")  # a lever on centre_net's best:
+        changed = {k for k in {*lever.model_kwargs, *base.model_kwargs}  # a second network on the flows as scaled
+                   if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
+        assert changed == {"extra_nets"} and lever.model_kwargs["extra_nets"] == ["ststnet"]
+        return
     assert lever.model == base.model and lever.protocol == base.protocol
     changed = {k for k in {*lever.model_kwargs, *base.model_kwargs} if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
     assert changed and changed <= {"epochs", "swa_epochs", "net_init", "frozen_nets", "frozen_weight", "augment",

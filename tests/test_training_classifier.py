@@ -241,3 +241,32 @@ def test_centred_votes_read_centred_flows_and_saved_networks_read_them_as_they_a
     for bad in ("svm", ["svm", "probe"]):
         with pytest.raises(ConfigError, match="centre must list"):
             create_estimator("flow_ensemble", centre=bad, **kwargs).fit(X, y, g)
+
+
+def test_extra_network_reads_its_own_view_so_one_network_can_vote_on_each_reading(monkeypatch):
+    from microexp.motion import centre_composites
+    from microexp.recognisers import create_estimator
+    from microexp.recognisers import ensemble as ens
+
+    monkeypatch.setitem(ens.NET_BUDGETS, "ststnet", {"epochs": 2, "lr": 3e-3, "model_kwargs": {}})
+    X, y, g = toy_flow()
+    X[: len(X) // 2, :2] += 0.3
+    te = g == "s1"
+    kwargs = dict(num_classes=3, seed=0, epochs=2, threads=1, svm_weight=0.0)
+    two_views = create_estimator("flow_ensemble", extra_nets=("ststnet",), centre=["net"], **kwargs)
+    two_views.fit(X[~te], y[~te], g[~te])
+    raw_only = create_estimator("flow_ensemble", **kwargs).fit(X[~te], y[~te], g[~te])
+    centred_only = create_estimator("flow_ensemble", centre=["net"], **kwargs).fit(X[~te], y[~te], g[~te])
+    # the main network learnt the centred flows, the extra one the flows as scaled: two different votes
+    np.testing.assert_allclose(two_views.extra_nets_[0].predict_proba(X[te]), raw_only.predict_proba(X[te]), atol=1e-6)
+    expected = (centred_only.predict_proba(X[te]) + raw_only.predict_proba(X[te])) / 2
+    np.testing.assert_allclose(two_views.predict_proba(X[te]), expected, atol=1e-6)
+    assert not np.allclose(centred_only.predict_proba(X[te]), raw_only.predict_proba(X[te]), atol=1e-3)
+    # "extra" in centre: the extra network reads centred flows too
+    both = create_estimator("flow_ensemble", extra_nets=("ststnet",), centre=["net", "extra"], **kwargs)
+    both.fit(X[~te], y[~te], g[~te])
+    np.testing.assert_allclose(both.extra_nets_[0].predict_proba(centre_composites(X[te])),
+                               centred_only.nets_.predict_proba(centre_composites(X[te])), atol=1e-6)
+    np.testing.assert_allclose(both.predict_proba(X[te]), centred_only.predict_proba(X[te]), atol=1e-6)
+    assert not np.allclose(both.extra_nets_[0].predict_proba(centre_composites(X[te])),
+                           two_views.extra_nets_[0].predict_proba(centre_composites(X[te])), atol=1e-3)

@@ -15,9 +15,11 @@ training augmentation of the trained network (``microexp.training.augment``; "au
 ``probe_nets`` adds one equal vote per saved network: an RBF SVM fitted on the fold, reading that
 network's features (what its last layer reads) instead of the pixels; the network is not trained here.
 ``centre`` names the votes ("net": the trained networks, "svm": the pixel SVM, "frozen": the saved
-networks of ``frozen_nets``, for networks trained on centred flows) that read the flows with each
-image's zero-motion level moved to 0.5 (:func:`~microexp.motion.centre_composites`) instead of as
-min-max scaled; the others (and ``probe_nets``) read them as they are.
+networks of ``frozen_nets``, for networks trained on centred flows, "extra": the networks of
+``extra_nets``) that read the flows with each image's zero-motion level moved to 0.5
+(:func:`~microexp.motion.centre_composites`) instead of as min-max scaled; the others (and
+``probe_nets``) read them as they are. ``extra_nets=("ststnet",)`` with ``centre=("net",)`` trains
+the same network twice, once on each reading of the flows, as two votes.
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -103,7 +105,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         return self
 
     #: What ``centre`` may name.
-    CENTRED_VOTES = ("net", "svm", "frozen")
+    CENTRED_VOTES = ("net", "svm", "frozen", "extra")
 
     def _view(self, X: np.ndarray, vote: str) -> np.ndarray:
         """The flows as ``vote`` reads them: centred when ``centre`` names it."""
@@ -145,7 +147,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             self.extra_nets_.append(TorchClassifier(
                 name, num_classes=self.num_classes_, seed=self.seed, model_kwargs=budget["model_kwargs"],
                 epochs=budget["epochs"], batch_size=self.batch_size, lr=budget["lr"], optimizer=self.optimizer,
-                members=1, tta_flip=self.tta_flip, threads=self.threads).fit(self._view(X, "net"), y, groups))
+                members=1, tta_flip=self.tta_flip, threads=self.threads).fit(self._view(X, "extra"), y, groups))
         if self.frozen_weight is not None and not float(self.frozen_weight) > 0:
             raise ConfigError(f"frozen_weight must be a positive weight or null, got {self.frozen_weight!r}")
         self.frozen_nets_ = [  # trained elsewhere (e.g. on simulated flows only): votes, never fitted here
@@ -184,7 +186,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
             weights.append(1.0)
         frozen = getattr(self, "frozen_nets_", [])
         for net in getattr(self, "extra_nets_", []):
-            parts.append(net.predict_proba(self._view(X, "net")))
+            parts.append(net.predict_proba(self._view(X, "extra")))
             weights.append(1.0)
         for net in frozen if self.frozen_weight is None else []:
             parts.append(net.predict_proba(self._view(X, "frozen")))

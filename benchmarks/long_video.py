@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     if args.fast:
         args.minutes, args.short_minutes, args.fast_fps_seconds = 1 / 3, 1 / 6, 2.0
-        args.train_subjects, args.train_minutes = 2, 1 / 6
+        args.train_subjects, args.train_minutes = 2, 1 / 12
     out = check_output_dir(args.out)
     echo = lambda s: print(s, file=sys.stderr)  # noqa: E731 - the last stdout line is the JSON
 

@@ -58,6 +58,12 @@ def test_fast_run_scores_both_degradation_paths(bench, fast_run):
     # fixed iteration budgets, whatever the clock says
     assert summary["iterations"] == bench.FAST_EFFICIENT_CONFIG["pretrain_iters"]
     assert summary["pretrain_iterations"] == bench.FAST_CONFIG["pretrain_iters"]
+    # a smoke run scores a few held-out faces of each database; training still leaves all of them out
+    assert summary["n_scored_faces"] == 3 * bench.FAST_FACES_PER_DATABASE < summary["n_test_faces"]
+    per_image = pd.read_csv(out / "per_image.csv")
+    assert len(per_image) == summary["n_scored_faces"] and per_image["dataset"].value_counts().nunique() == 1
+    split = json.loads((out / "split.json").read_text())
+    assert split["n_train_faces"] + split["n_test_faces"] == 442 and split["n_scored_faces"] == summary["n_scored_faces"]
     assert summary["gan_iterations"] == bench.FAST_CONFIG["gan_iters"]
     assert summary["iterations_per_minute"] > 0
     assert summary["best_psnr_model"] == bench.PSNR_MODEL == "efficient"  # named in advance, not by its score

@@ -270,3 +270,22 @@ def test_extra_network_reads_its_own_view_so_one_network_can_vote_on_each_readin
     np.testing.assert_allclose(both.predict_proba(X[te]), centred_only.predict_proba(X[te]), atol=1e-6)
     assert not np.allclose(both.extra_nets_[0].predict_proba(centre_composites(X[te])),
                            two_views.extra_nets_[0].predict_proba(centre_composites(X[te])), atol=1e-3)
+
+
+def test_the_pixel_svm_votes_alike_on_a_flow_and_its_mirror_so_needs_no_test_time_flip():
+    """Trained on every flow and its mirror (u → 1 − u, left ↔ right), with a kernel and a scaling that
+    the mirror leaves unchanged, the SVM's vote is already symmetric; a broken mirror breaks this."""
+    from microexp.recognisers import create_estimator
+    from microexp.training.augment import flip_flow_horizontally
+    from microexp.training.classifier import as_image_tensor
+
+    X, y, g = toy_flow()
+    X[:, 0, :, :14] += 0.2  # flows that are not their own mirror
+    te = g == "s1"
+    mirror = flip_flow_horizontally(as_image_tensor(X[te])).numpy()
+    assert not np.allclose(mirror, X[te])
+    kwargs = dict(num_classes=3, seed=0, members=0, threads=1)
+    svm = create_estimator("flow_ensemble", **kwargs).fit(X[~te], y[~te], g[~te])
+    np.testing.assert_allclose(svm.predict_proba(X[te]), svm.predict_proba(mirror), atol=1e-4)  # solver tolerance
+    one_sided = create_estimator("flow_ensemble", svm_flip_augment=False, **kwargs).fit(X[~te], y[~te], g[~te])
+    assert not np.allclose(one_sided.predict_proba(X[te]), one_sided.predict_proba(mirror), atol=1e-3)

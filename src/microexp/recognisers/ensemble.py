@@ -3,7 +3,9 @@
 The members are trained independently on the same training fold, with fixed budgets and equal
 weights decided before any evaluation, so the ensemble is as leak-free as its members. STSTNet
 (Liong et al. 2019) and the RBF SVM on the composite's 28×28×3 flow make different errors; their
-average is steadier than either. Test-time flips (u → 1 − u) are averaged in as well.
+average is steadier than either. Test-time flips (u → 1 − u) are averaged into the networks' votes;
+the SVM, trained on every flow and its mirror with a scaling and a kernel the mirror leaves unchanged,
+already votes alike on both (to the solver's tolerance), so it needs none.
 An optional ``augmenter`` (e.g. the per-fold conditional GAN, ``augment.cgan``) adds synthetic
 flows to the training fold before any member sees it; it never sees test data. ``net_init`` starts
 the network from saved weights (e.g. pre-trained on simulated flows, which hold no real subject);

@@ -215,6 +215,7 @@ def main(argv=None) -> dict:
 
     atomic_write_text(out / "config.yaml", yaml.safe_dump(
         {"root": args.root, "seed": args.seed, "test_fraction": args.test_fraction, "fast": args.fast,
+         "faces_per_database": args.faces_per_database,
          "sr": SRConfig.from_dict(settings).to_dict(), "efficient": SRConfig.from_dict(efficient).to_dict()},
         sort_keys=False))
     atomic_write_json(out / "split.json", {

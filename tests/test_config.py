@@ -24,6 +24,7 @@ CONFIG_FILES = sorted((REPO / "configs").glob("*.yaml"))
 SWEEP_FILES = sorted((REPO / "configs" / "sweeps").glob("*.yaml"))
 LEVER_FILES = sorted((REPO / "configs" / "levers").glob("*.yaml"))
 PRETRAIN_FILES = sorted((REPO / "configs" / "pretrain").glob("*.yaml"))
+CROPNET_LEVER_FILES = sorted((REPO / "configs" / "cropnet_levers").glob("*.yaml"))
 
 
 def _synthetic_table(kind: str, n_subjects: int = 6, per_subject: int = 6, seed: int = 0) -> SampleTable:
@@ -95,6 +96,21 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
                                    "mixup_alpha", "probe_nets", "centre"}, changed
     if base is sim_vote:
         assert len(changed) == 1, changed
+
+
+@pytest.mark.parametrize("path", CROPNET_LEVER_FILES, ids=lambda p: p.stem)
+def test_every_cropnet_setting_is_cropnet_with_only_its_start_changed(path):
+    from microexp.pipeline.sim_pretrain import SimPretrainConfig
+
+    setting = EvaluationConfig.load(path)
+    base = EvaluationConfig.load(REPO / "configs" / "cropnet_megc2019.yaml")
+    assert setting.model == base.model == "cropnet" and setting.model_kwargs == base.model_kwargs
+    changed = {k for k in {*setting.trainer, *base.trainer} if setting.trainer.get(k) != base.trainer.get(k)}
+    assert changed == {"init_weights"}, changed
+    # the weights it starts from come from a pre-training of the same network at the same size
+    pre = SimPretrainConfig.load(REPO / "configs" / "pretrain" / "sim_pretrain_cropnet.yaml")
+    assert setting.trainer["init_weights"].endswith(f"/{pre.net}_sim.pt")
+    assert pre.net == setting.model and pre.net_kwargs == setting.model_kwargs
 
 
 @pytest.mark.parametrize("path", PRETRAIN_FILES, ids=lambda p: p.stem)

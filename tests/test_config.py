@@ -25,6 +25,7 @@ SWEEP_FILES = sorted((REPO / "configs" / "sweeps").glob("*.yaml"))
 LEVER_FILES = sorted((REPO / "configs" / "levers").glob("*.yaml"))
 PRETRAIN_FILES = sorted((REPO / "configs" / "pretrain").glob("*.yaml"))
 CROPNET_LEVER_FILES = sorted((REPO / "configs" / "cropnet_levers").glob("*.yaml"))
+PAPER_WIDTH_FILES = sorted((REPO / "configs" / "paper_widths").glob("*.yaml"))
 
 
 def _synthetic_table(kind: str, n_subjects: int = 6, per_subject: int = 6, seed: int = 0) -> SampleTable:
@@ -111,6 +112,15 @@ def test_every_cropnet_setting_is_cropnet_with_only_its_start_changed(path):
     pre = SimPretrainConfig.load(REPO / "configs" / "pretrain" / "sim_pretrain_cropnet.yaml")
     assert setting.trainer["init_weights"].endswith(f"/{pre.net}_sim.pt")
     assert pre.net == setting.model and pre.net_kwargs == setting.model_kwargs
+
+
+@pytest.mark.parametrize("path", PAPER_WIDTH_FILES, ids=lambda p: p.stem)
+def test_every_paper_width_setting_is_its_committed_config_at_full_width(path):
+    setting = EvaluationConfig.load(path)
+    base = EvaluationConfig.load(REPO / "configs" / f"{setting.model}_megc2019.yaml")
+    assert path.stem == f"{setting.model}_paper_width" and base.model_kwargs["width"] < 1
+    assert setting.model_kwargs == {**base.model_kwargs, "width": 1.0}
+    assert setting.trainer == base.trainer and setting.protocol == base.protocol == "loso"
 
 
 @pytest.mark.parametrize("path", PRETRAIN_FILES, ids=lambda p: p.stem)

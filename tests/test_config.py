@@ -85,6 +85,13 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
                    if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
         assert changed == {"frozen_nets", "centre"} and set(lever.model_kwargs["centre"]) == {"net", "svm", "frozen"}
         return
+    if lever.model_kwargs.get("members") == 0:  # a lever on centre_net's best: its trained network swapped
+        base = EvaluationConfig.load(REPO / "configs" / "levers" / "centre_net.yaml")
+        changed = {k for k in {*lever.model_kwargs, *base.model_kwargs}
+                   if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
+        assert changed == {"members", "extra_nets", "centre"}, changed
+        assert len(lever.model_kwargs["extra_nets"]) == 1 and lever.model_kwargs["centre"] == ["extra"]
+        return
     if lever.model_kwargs.get("centre") == ["net"] and path.stem != "centre_net":  # a lever on centre_net's best
         base = EvaluationConfig.load(REPO / "configs" / "levers" / "centre_net.yaml")
         changed = {k for k in {*lever.model_kwargs, *base.model_kwargs}

@@ -272,6 +272,27 @@ def test_extra_network_reads_its_own_view_so_one_network_can_vote_on_each_readin
                            two_views.extra_nets_[0].predict_proba(centre_composites(X[te])), atol=1e-3)
 
 
+def test_members_zero_puts_another_architecture_in_the_trained_network_s_place(monkeypatch):
+    """``offapex_net``'s shape: no STSTNet is trained, an Off-ApexNet on centred flows is the one trained
+    vote, and the pixel SVM still votes beside it."""
+    from microexp.motion import centre_composites
+    from microexp.recognisers import create_estimator
+    from microexp.recognisers import ensemble as ens
+
+    monkeypatch.setitem(ens.NET_BUDGETS, "offapexnet", {"epochs": 2, "lr": 1e-3, "model_kwargs": {"fc_units": 16}})
+    X, y, g = toy_flow()
+    X[: len(X) // 2, :2] += 0.3
+    te = g == "s1"
+    kwargs = dict(num_classes=3, seed=0, epochs=2, threads=1)
+    swapped = create_estimator("flow_ensemble", members=0, extra_nets=("offapexnet",), centre=["extra"], **kwargs)
+    swapped.fit(X[~te], y[~te], g[~te])
+    assert swapped.nets_ is None and swapped.extra_nets_[0].model_name == "offapexnet"
+    net_vote = swapped.extra_nets_[0].predict_proba(centre_composites(X[te]))
+    svm_vote = swapped._svm_proba(swapped.svm_, X[te].reshape(int(te.sum()), -1))
+    np.testing.assert_allclose(swapped.predict_proba(X[te]), (net_vote + svm_vote) / 2, atol=1e-6)
+    assert not np.allclose(swapped.predict_proba(X[te]), svm_vote, atol=1e-3)
+
+
 def test_the_pixel_svm_votes_alike_on_a_flow_and_its_mirror_so_needs_no_test_time_flip():
     """Trained on every flow and its mirror (u → 1 − u, left ↔ right), with a kernel and a scaling that
     the mirror leaves unchanged, the SVM's vote is already symmetric; a broken mirror breaks this."""

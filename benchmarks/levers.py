@@ -12,7 +12,7 @@ lever − baseline, averaged over seeds, gets a 95 % interval from resampling te
 ``simpre`` starts the network from the weights of ``benchmarks/sim_pretrain.py`` (run it first).
 ``--baseline`` and ``--levers-dir`` compare other committed settings of one recogniser the same way,
 e.g. CropNet's (``--baseline configs/cropnet_megc2019.yaml --levers-dir configs/cropnet_levers``) or
-VGG-M and OC-Net at the papers' width (``--levers-dir configs/paper_widths``).
+VGG-M, OC-Net and CropNet at full width (``--levers-dir configs/paper_widths``).
 The last line is one JSON object: baseline and per lever uf1/uar means, stds and per-seed values,
 the paired differences, minutes.
 """

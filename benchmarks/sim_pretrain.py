@@ -9,8 +9,10 @@
     python benchmarks/sim_pretrain.py --root ../shared/data/megc2019 --out runs/sim_pretrain
 
 The weights land in ``runs/sim_pretrain/ststnet_sim.pt``, where ``configs/levers/simpre.yaml``
-expects them; they hold no real subject, so every LOSO fold may start from them. The last line is
-one JSON object (pre-training summary, zero-shot scores, minutes).
+expects them, and the labelled simulated flows in ``runs/sim_pretrain/flows.npz``
+(``configs/levers/sim_mix.yaml``; ``--flows-only`` writes that file from an earlier run's
+folder); they hold no real subject, so every LOSO fold may start from them or train on them. The
+last line is one JSON object (pre-training summary, zero-shot scores, minutes).
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import json
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"
@@ -30,7 +34,23 @@ def parse_args(argv=None):
     ap.add_argument("--config", default=str(CONFIGS / "pretrain" / "sim_pretrain.yaml"), help="pre-training settings")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (simulation, preprocessing)")
     ap.add_argument("--out", default="runs/sim_pretrain", help="output folder")
+    ap.add_argument("--flows-only", action="store_true",
+                    help="only write OUT/flows.npz from an earlier run's OUT/preprocessed/composite")
     return ap.parse_args(argv)
+
+
+def export_flows(out: Path) -> dict:
+    """``out/flows.npz`` (the labelled simulated flows) from an earlier run's preprocessed composite."""
+    from microexp.datasets.flow_file import write_flow_file
+    from microexp.datasets.megc2019 import load_megc2019
+    from microexp.identity import file_digest
+    from microexp.pipeline.sim_pretrain import FLOW_FILE_NAME
+
+    samples = load_megc2019(out / "preprocessed" / "composite")
+    path = write_flow_file(samples, out / FLOW_FILE_NAME)
+    return {"benchmark": "sim_pretrain", "flows": str(path), "flows_sha256": file_digest(path),
+            "clips": int(len(samples.y)),
+            "class_counts": {c: int(n) for c, n in zip(samples.classes, np.bincount(samples.y, minlength=3))}}
 
 
 def zero_shot(table, weights: str, net: str, net_kwargs: dict, centre: bool = False) -> dict:
@@ -57,6 +77,10 @@ def main(argv=None) -> dict:
 
     t0 = time.perf_counter()
     out = Path(args.out)
+    if args.flows_only:
+        summary = export_flows(out)
+        print(json.dumps(summary))
+        return summary
     table = load_megc2019(args.root)  # read first: a wrong --root fails before any simulation
     cfg = SimPretrainConfig.load(args.config)
     pre = pretrain_on_simulation(out, cfg, jobs=args.jobs, echo=lambda s: print(s, flush=True))

@@ -96,7 +96,7 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
         base = EvaluationConfig.load(REPO / "configs" / "levers" / "centre_net.yaml")
         changed = {k for k in {*lever.model_kwargs, *base.model_kwargs}
                    if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
-        assert len(changed) == 1 and changed <= {"extra_nets", "frozen_nets"}, changed
+        assert len(changed) == 1 and changed <= {"extra_nets", "frozen_nets", "net_extra_flows"}, changed
         return
     assert lever.model == base.model and lever.protocol == base.protocol
     changed = {k for k in {*lever.model_kwargs, *base.model_kwargs} if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}

@@ -310,3 +310,64 @@ def test_the_pixel_svm_votes_alike_on_a_flow_and_its_mirror_so_needs_no_test_tim
     np.testing.assert_allclose(svm.predict_proba(X[te]), svm.predict_proba(mirror), atol=1e-4)  # solver tolerance
     one_sided = create_estimator("flow_ensemble", svm_flip_augment=False, **kwargs).fit(X[~te], y[~te], g[~te])
     assert not np.allclose(one_sided.predict_proba(X[te]), one_sided.predict_proba(mirror), atol=1e-3)
+
+
+def test_extra_flows_join_only_the_trained_network_s_set_drawn_as_many_as_the_fold(monkeypatch, tmp_path):
+    """``sim_mix``'s shape: a flow file's flows (as many as the training fold has, drawn by the seed,
+    centred with the fold's) join the trained network's training set; the pixel SVM never sees them."""
+    from types import SimpleNamespace
+
+    from microexp.datasets.flow_file import write_flow_file
+    from microexp.motion import centre_composites
+    from microexp.recognisers import create_estimator
+    from microexp.training.classifier import TorchClassifier
+
+    X, y, g = toy_flow()
+    te = g == "s1"
+    rng = np.random.default_rng(5)
+    n_extra = int((~te).sum()) + 7  # more than the fold has: only as many as it has are drawn
+    Xe = np.round(rng.random((n_extra, 3, 28, 28)) * 255).astype(np.float32) / 255
+    ye = rng.integers(0, 3, n_extra)
+    path = write_flow_file(SimpleNamespace(arrays=lambda kind: Xe, y=ye, classes=("a", "b", "c"),
+                                           subjects=np.full(n_extra, "sim")), tmp_path / "flows.npz")
+    seen = {}
+    fit = TorchClassifier.fit
+
+    def spy(self, Xt, yt, groups=None, aux=None):
+        seen["X"], seen["y"], seen["groups"] = np.asarray(Xt), np.asarray(yt), np.asarray(groups)
+        return fit(self, Xt, yt, groups, aux)
+
+    monkeypatch.setattr(TorchClassifier, "fit", spy)
+    kwargs = dict(num_classes=3, seed=0, epochs=1, threads=1, centre=["net"])
+    mixed = create_estimator("flow_ensemble", net_extra_flows=str(path), **kwargs).fit(X[~te], y[~te], g[~te])
+    n = int((~te).sum())
+    assert mixed.n_extra_flows_ == n and len(seen["y"]) == 2 * n
+    assert (seen["groups"][n:] == "extra flows").all() and set(seen["groups"][:n]) == set(g[~te])
+    drawn = seen["X"][n:]
+    rows = [int(np.flatnonzero(np.all(np.isclose(centre_composites(Xe), d, atol=1e-6), axis=(1, 2, 3)))[0])
+            for d in drawn]
+    assert len(set(rows)) == n and (seen["y"][n:] == ye[rows]).all()  # without replacement, labels kept
+    np.testing.assert_allclose(seen["X"][:n], centre_composites(X[~te]), atol=1e-6)
+    plain = create_estimator("flow_ensemble", **kwargs).fit(X[~te], y[~te], g[~te])
+    assert plain.n_extra_flows_ == 0
+    np.testing.assert_allclose(mixed.svm_.decision_function(X[te].reshape(int(te.sum()), -1)),
+                               plain.svm_.decision_function(X[te].reshape(int(te.sum()), -1)), atol=1e-8)
+    other_seed = create_estimator("flow_ensemble", net_extra_flows=str(path), **{**kwargs, "seed": 1})
+    other_seed.fit(X[~te], y[~te], g[~te])
+    assert not np.allclose(seen["X"][n:], drawn)  # another seed draws other flows
+
+
+def test_a_bad_extra_flow_file_is_refused_naming_it(tmp_path):
+    from microexp.errors import DataError
+    from microexp.recognisers import create_estimator
+
+    X, y, g = toy_flow()
+    bad = tmp_path / "flows.npz"
+    np.savez(bad, flows=np.zeros((3, 3, 28, 28), np.uint8), labels=np.array([0, 1, 5]),
+             classes=np.array(["a", "b", "c"]), subjects=np.array(["s"] * 3))
+    est = create_estimator("flow_ensemble", num_classes=3, seed=0, epochs=1, threads=1, net_extra_flows=str(bad))
+    with pytest.raises(DataError, match="flows.npz.*class indices"):
+        est.fit(X, y, g)
+    np.savez(bad, flows=np.array([object()], dtype=object))
+    with pytest.raises(DataError, match="flows.npz"):
+        est.fit(X, y, g)

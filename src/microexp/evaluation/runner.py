@@ -126,8 +126,9 @@ def run_identity(cfg: EvaluationConfig, table: SampleTable, folds: list[Fold], d
     return identity
 
 
-#: Settings that name a weights file a model starts from (its content joins the run's fingerprint).
-WEIGHT_FILE_KEYS = ("net_init", "init_weights", "frozen_nets")
+#: Settings that name a file a model reads (weights it starts from or votes with, flows it trains on):
+#: its content joins the run's fingerprint.
+WEIGHT_FILE_KEYS = ("net_init", "init_weights", "frozen_nets", "net_extra_flows")
 
 
 def weight_files(cfg: "EvaluationConfig") -> dict[str, str]:

@@ -14,6 +14,8 @@ Layout of ``out``::
     simulation/         the simulated database (CASME II layout); reused when its settings match
     preprocessed/       faces and flows; ``preprocessed/composite`` is read like the MEGC2019 composite
     <net>_sim.pt        the weights (TorchClassifier.save format: tensors only)
+    flows.npz           the labelled simulated flows (``microexp.datasets.flow_file``), which a real-data
+                        network may train on beside its fold (``net_extra_flows`` of the flow ensembles)
     pretrain.json       settings, clip counts, the simulated held-out check and the weights' SHA-256
 
 A held-out check is made on the simulator only: the same network trained on the other
@@ -73,6 +75,10 @@ class SimPretrainConfig(ConfigModel):
                 "amplitude": float(self.amplitude), "difficulty": self.difficulty}
 
 
+#: The simulated flows with their classes (``microexp.datasets.flow_file``), written beside the weights.
+FLOW_FILE_NAME = "flows.npz"
+
+
 def weights_name(cfg: SimPretrainConfig) -> str:
     return f"{cfg.net}_sim.pt"
 
@@ -111,6 +117,7 @@ def pretrain_on_simulation(out: str | Path, cfg: SimPretrainConfig | None = None
     """Simulate, preprocess, check on held-out simulated subjects, train on all; see the module
     docstring. Returns (and writes to ``out/pretrain.json``) the run's summary."""
     from ..datasets.casme2 import load_casme2
+    from ..datasets.flow_file import write_flow_file
     from ..datasets.megc2019 import load_megc2019
     from ..identity import file_digest
     from ..io import atomic_write_json
@@ -126,6 +133,7 @@ def pretrain_on_simulation(out: str | Path, cfg: SimPretrainConfig | None = None
     pre = preprocess_dataset(table, out / "preprocessed", features="flow,strain", size=cfg.face_size,
                              method=cfg.flow_method, jobs=jobs, progress=False)
     samples = load_megc2019(out / "preprocessed" / "composite")
+    write_flow_file(samples, out / FLOW_FILE_NAME)  # the labelled simulated flows, for net_extra_flows
     X, y, groups = samples.arrays("flow"), samples.y, samples.subjects
     if cfg.centre:
         X = centre_composites(X)

@@ -22,6 +22,10 @@ networks of ``frozen_nets``, for networks trained on centred flows, "extra": the
 (:func:`~microexp.motion.centre_composites`) instead of as min-max scaled; the others (and
 ``probe_nets``) read them as they are. ``extra_nets=("ststnet",)`` with ``centre=("net",)`` trains
 the same network twice, once on each reading of the flows, as two votes.
+``net_extra_flows`` names a flow file (:mod:`microexp.datasets.flow_file`, e.g. the simulator's
+labelled flows, which hold no real subject) from which as many flows as the training fold has are
+drawn (without replacement, by the ensemble's seed) to join the trained network's training set only;
+the other votes never see them.
 
 Shapes: (N, 3, S, S) flow → (N, num_classes) probabilities.
 """
@@ -36,6 +40,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from ..augment.cgan import make_augmenter
+from ..datasets.flow_file import read_flow_file
 from ..errors import ConfigError
 from ..models.registry import register_model
 from ..motion import centre_composites
@@ -73,7 +78,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
                  threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0,
                  frozen_nets: tuple = (), frozen_weight: float | None = None, augment: str = "auto",
-                 probe_nets: tuple = (), centre: tuple = ()):
+                 probe_nets: tuple = (), centre: tuple = (), net_extra_flows: str | None = None):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -98,6 +103,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.augment = augment
         self.probe_nets = probe_nets
         self.centre = centre
+        self.net_extra_flows = net_extra_flows
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -142,7 +148,8 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                 augment=self.augment)
             if watched is not None:
                 self.nets_.watch(self._view(watched, "net"))
-            self.nets_.fit(self._view(X, "net"), y, groups)
+            Xn, yn, gn = self._with_extra_flows(X, y, groups)
+            self.nets_.fit(self._view(Xn, "net"), yn, gn)
         self.extra_nets_ = []
         for name in self.extra_nets:  # other architectures, each with its own fixed budget
             budget = NET_BUDGETS[name]
@@ -174,6 +181,22 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         if watched is not None and self.nets_ is not None:
             self.epoch_probas_ = np.stack([self._combine(watched, p) for p in self.nets_.epoch_probas_])
         return self
+
+    def _with_extra_flows(self, X, y, groups):
+        """The training fold with the draw from ``net_extra_flows`` appended (the trained network's set)."""
+        self.n_extra_flows_ = 0
+        if not self.net_extra_flows:
+            return X, y, groups
+        Xe, ye, classes, _ = read_flow_file(self.net_extra_flows)
+        if len(classes) != self.num_classes_ or Xe.shape[1:] != X.shape[1:]:
+            raise ConfigError(f"net_extra_flows {self.net_extra_flows}: {len(classes)} classes of {Xe.shape[1:]} flows, "
+                              f"but the training fold has {self.num_classes_} classes of {X.shape[1:]} flows")
+        take = np.sort(np.random.default_rng(self.seed).choice(len(ye), size=min(len(y), len(ye)), replace=False))
+        self.n_extra_flows_ = len(take)
+        groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        extra_groups = np.full(len(take), "extra flows", dtype=object)
+        return (np.concatenate([X, Xe[take]]), np.concatenate([y, ye[take]]),
+                np.concatenate([groups.astype(object), extra_groups]))
 
     def predict_proba(self, X) -> np.ndarray:
         """Average of the networks' mean probability and the SVM's, the SVM weighted by ``svm_weight``."""

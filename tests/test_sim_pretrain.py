@@ -63,7 +63,24 @@ def test_a_run_started_from_other_weights_is_not_resumed(composite_fixture, tmp_
     again = evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
     assert again.folds_resumed == again.metrics["folds"]
     _net().set_params(epochs=2).fit(X, y, g).save(w)  # same path, other content
-    with pytest.raises(ConfigError, match="other starting weights"):
+    with pytest.raises(ConfigError, match="other weights or flow files"):
+        evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
+
+
+def test_a_run_trained_beside_other_flows_is_not_resumed(composite_fixture, tmp_path):
+    from types import SimpleNamespace
+
+    from microexp.datasets.flow_file import write_flow_file
+
+    t = load_megc2019(composite_fixture)
+    X, y = t.arrays("flow"), t.y
+    flows = tmp_path / "flows.npz"
+    write_flow_file(SimpleNamespace(arrays=lambda kind: X, y=y, classes=t.classes, subjects=t.subjects), flows)
+    cfg = EvaluationConfig(model="flow_ensemble", model_kwargs={"epochs": 1, "net_extra_flows": str(flows), "threads": 1})
+    evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
+    assert evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False).folds_resumed > 0
+    write_flow_file(SimpleNamespace(arrays=lambda kind: 1 - X, y=y, classes=t.classes, subjects=t.subjects), flows)
+    with pytest.raises(ConfigError, match="other weights or flow files"):  # same path, other flows
         evaluate(t, cfg, tmp_path / "run", jobs=1, progress=False)
 
 
@@ -93,6 +110,7 @@ def test_pretrain_on_simulation_end_to_end(tmp_path):
     with pytest.raises(ConfigError, match="other settings"):
         pretrain_on_simulation(tmp_path / "pre", cfg.replace(seed=4), jobs=1, echo=lambda s: None)
     # centre=True: the same simulated flows, the network trained on them centred
+    from microexp.datasets.flow_file import read_flow_file
     from microexp.datasets.megc2019 import load_megc2019
     from microexp.motion import centre_composites
     from microexp.pipeline.sim_pretrain import _classifier, held_out_scores
@@ -101,6 +119,9 @@ def test_pretrain_on_simulation_end_to_end(tmp_path):
     centred = pretrain_on_simulation(tmp_path / "pre", cfg.replace(centre=True), jobs=1, echo=lambda s: None)
     assert centred["weights_sha256"] != summary["weights_sha256"] and centred["config"]["centre"] is True
     samples = load_megc2019(tmp_path / "pre" / "preprocessed" / "composite")
+    flows, labels, classes, subjects = read_flow_file(tmp_path / "pre" / "flows.npz")  # written beside the weights
+    np.testing.assert_array_equal(flows, samples.arrays("flow"))  # 8-bit images, so stored exactly
+    assert (labels == samples.y).all() and classes == samples.classes and (subjects == samples.subjects).all()
     X = centre_composites(samples.arrays("flow"))
     by_hand = _classifier(cfg, cfg.seed).fit(X, samples.y, samples.subjects)
     net = TorchClassifier("ststnet", num_classes=3).load(centred["weights"])

@@ -270,7 +270,7 @@ RESULT_FILES = ("predictions.csv", "metrics.json", "confusion_matrix.png", INPUT
 
 def _describe_change(old: dict, new: dict) -> str:
     names = {"settings": "settings", "samples": "samples or folds", "data": "input data",
-             "weights": "starting weights", "microexp_version": "a microexp version"}
+             "weights": "weights or flow files", "microexp_version": "a microexp version"}
     changed = [names[k] for k in names if old.get(k) != new.get(k)]
     return " and ".join(changed) or "settings (another fingerprint)"
 

@@ -371,3 +371,5 @@ def test_a_bad_extra_flow_file_is_refused_naming_it(tmp_path):
     np.savez(bad, flows=np.array([object()], dtype=object))
     with pytest.raises(DataError, match="flows.npz"):
         est.fit(X, y, g)
+    with pytest.raises(ConfigError, match="members is 0"):
+        create_estimator("flow_ensemble", num_classes=3, seed=0, members=0, net_extra_flows=str(bad)).fit(X, y, g)

@@ -124,8 +124,12 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         unknown = sorted(set(self.centre) - set(self.CENTRED_VOTES))
         if isinstance(self.centre, str) or unknown:
             raise ConfigError(f"centre must list votes among {list(self.CENTRED_VOTES)}, got {self.centre!r}")
+        if self.net_extra_flows and self.members < 1:
+            raise ConfigError(f"net_extra_flows {self.net_extra_flows} joins the trained network's set, "
+                              "but members is 0: no network is trained")
         self.num_classes_ = int(y.max()) + 1
         self.n_synthetic_ = 0
+        self.n_extra_flows_ = 0
         augmenter = make_augmenter(self.augmenter)
         if augmenter is not None:  # synthetic flows join this training fold only
             X_extra, y_extra = augmenter.fit_generate(X, y, groups, self.seed)

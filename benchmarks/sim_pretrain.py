@@ -30,7 +30,8 @@ CONFIGS = REPO / "configs"
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", required=True, help="the MEGC2019 composite (combined_3_class2_for_optical_flow.csv)")
+    ap.add_argument("--root", help="the MEGC2019 composite (combined_3_class2_for_optical_flow.csv); "
+                                   "needed except with --flows-only")
     ap.add_argument("--config", default=str(CONFIGS / "pretrain" / "sim_pretrain.yaml"), help="pre-training settings")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (simulation, preprocessing)")
     ap.add_argument("--out", default="runs/sim_pretrain", help="output folder")
@@ -69,6 +70,10 @@ def zero_shot(table, weights: str, net: str, net_kwargs: dict, centre: bool = Fa
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    if not args.flows_only and not args.root:
+        from microexp.errors import ConfigError
+
+        raise ConfigError("--root (the MEGC2019 composite) is needed to score the network on real flows")
     import torch
 
     from microexp.datasets.megc2019 import load_megc2019

@@ -23,6 +23,16 @@ def test_pretrain_then_levers_pair_each_lever_with_the_baseline(composite_fixtur
     assert {"full", "casme2", "samm", "smic"} <= set(pre["zero_shot"])
     assert np.sum(pre["zero_shot"]["confusion"]) == len(load_megc2019(composite_fixture))  # every real sample
     assert pre["pretrain"]["heldout_simulated"]["subjects"] == 1 and pre["pretrain"]["clips"] >= 20
+    from microexp.datasets.flow_file import read_flow_file
+
+    flows = tmp_path / "pre" / "flows.npz"  # written beside the weights; --flows-only writes it again
+    written = read_flow_file(flows)
+    flows.unlink()
+    exported = load_benchmark("sim_pretrain").main(["--out", str(tmp_path / "pre"), "--flows-only"])
+    for a, b in zip(read_flow_file(flows), written):
+        np.testing.assert_array_equal(a, b)
+    assert exported["clips"] == pre["pretrain"]["clips"] == len(written[1])
+    assert exported["class_counts"] == pre["pretrain"]["class_counts"]
 
     kwargs = {"members": 1, "epochs": 1, "svm_weight": 1.0, "threads": 1}
     base = _write(tmp_path / "base.yaml", model="flow_ensemble", input_kind="flow", model_kwargs=kwargs)

@@ -188,7 +188,6 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
 
     def _with_extra_flows(self, X, y, groups):
         """The training fold with the draw from ``net_extra_flows`` appended (the trained network's set)."""
-        self.n_extra_flows_ = 0
         if not self.net_extra_flows:
             return X, y, groups
         Xe, ye, classes, _ = read_flow_file(self.net_extra_flows)

@@ -30,7 +30,7 @@ def test_fresh_seeds_and_the_paired_difference_with_the_previous_best(composite_
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     best = summary["best"]
     assert best["name"] == "flow_ensemble_centred_net" and best["seeds"] == [7, 8]
-    assert best["candidates_tried"] == len(best["candidates"]) == 19
+    assert best["candidates_tried"] == len(best["candidates"]) == 20
     paired = best["minus_previous_best"]
     assert paired["previous"] == "flow_ensemble_centred" and paired["seeds"] == 2 and paired["subjects"] == 9
     previous = summary["models"]["flow_ensemble_centred"]

@@ -146,3 +146,45 @@ def test_centring_puts_still_skin_at_one_level_in_every_composite():
     np.testing.assert_allclose(centre_composites(mirrored), flip_flow_horizontally(torch.as_tensor(C)).numpy(), atol=1e-6)
     with pytest.raises(DataError, match="shape"):
         centre_composites(X[:, :1])
+
+
+def test_standardising_gives_every_composite_the_same_motion_energy_and_keeps_directions():
+    import torch
+
+    from microexp.motion import centre_composites, standardise_composites
+    from microexp.motion.composite import STANDARD_SPREAD
+    from microexp.training.augment import flip_flow_horizontally
+
+    rng = np.random.default_rng(0)
+    composites = []
+    for outlier in (False, True):  # one image's range is set by a single extreme pixel
+        flow = np.zeros((28, 28, 2), np.float32)
+        flow[6:12, 6:12, 0] = 1.0
+        flow[6:12, 6:12, 1] = 0.5
+        flow += rng.normal(0, 0.02, flow.shape).astype(np.float32)
+        if outlier:
+            flow[27, 27] = (-8.0, 8.0)
+        composites.append(decode_composite(encode_composite(flow, size=28)))
+    X = np.stack(composites)
+    C = centre_composites(X)
+    patch = (slice(None), 0, slice(7, 11), slice(7, 11))
+    # as scaled (and centred), the outlier squeezes the same motion into a faint signal
+    assert C[patch][0].mean() - 0.5 > 3 * (C[patch][1].mean() - 0.5)
+    S = standardise_composites(X)
+    dev = (S[:, :2] - 0.5).reshape(2, -1)
+    np.testing.assert_allclose(np.sqrt(np.mean(dev ** 2, axis=1)), STANDARD_SPREAD, rtol=1e-5)
+    np.testing.assert_allclose(np.median(S[:, :2].reshape(2, 2, -1), axis=2), 0.5, atol=1e-6)
+    assert S[patch][1].mean() - 0.5 > 2 * (C[patch][1].mean() - 0.5)  # the faint one is brought up
+    # one factor per image for u and v: the ratio of v to u in the moving patch is kept
+    for i in range(2):
+        np.testing.assert_allclose((S[i, 1, 8, 8] - 0.5) / (S[i, 0, 8, 8] - 0.5),
+                                   (C[i, 1, 8, 8] - 0.5) / (C[i, 0, 8, 8] - 0.5), rtol=1e-4)
+    np.testing.assert_array_equal(S[:, 2], X[:, 2])  # strain untouched
+    np.testing.assert_array_equal(X, np.stack(composites))  # the input is not modified
+    mirrored = flip_flow_horizontally(torch.as_tensor(X)).numpy()
+    np.testing.assert_allclose(standardise_composites(mirrored), flip_flow_horizontally(torch.as_tensor(S)).numpy(),
+                               atol=1e-6)
+    flat = np.full((1, 3, 28, 28), 0.3, np.float32)  # no motion at all: only centred
+    np.testing.assert_allclose(standardise_composites(flat)[:, :2], 0.5, atol=1e-6)
+    with pytest.raises(DataError, match="spread"):
+        standardise_composites(X, spread=0)

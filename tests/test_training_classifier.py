@@ -243,6 +243,30 @@ def test_centred_votes_read_centred_flows_and_saved_networks_read_them_as_they_a
             create_estimator("flow_ensemble", centre=bad, **kwargs).fit(X, y, g)
 
 
+def test_standardised_votes_read_standardised_flows_and_a_vote_reads_one_view():
+    from microexp.motion import standardise_composites
+    from microexp.recognisers import create_estimator
+
+    X, y, g = toy_flow()
+    X[: len(X) // 2, :2] += 0.3
+    te = g == "s1"
+    kwargs = dict(num_classes=3, seed=0, epochs=2, threads=1)
+    std_net = create_estimator("flow_ensemble", standardise=["net"], **kwargs).fit(X[~te], y[~te], g[~te])
+    on_std = create_estimator("flow_ensemble", **kwargs).fit(standardise_composites(X[~te]), y[~te], g[~te])
+    as_given = create_estimator("flow_ensemble", **kwargs).fit(X[~te], y[~te], g[~te])
+    # the network is exactly one trained on standardised flows; the SVM is the one on the flows as given
+    np.testing.assert_allclose(std_net.nets_.predict_proba(standardise_composites(X[te])),
+                               on_std.nets_.predict_proba(standardise_composites(X[te])), atol=1e-6)
+    np.testing.assert_allclose(std_net.predict_proba(X[te]),
+                               (on_std.nets_.predict_proba(standardise_composites(X[te]))
+                                + as_given._svm_proba(as_given.svm_, X[te].reshape(int(te.sum()), -1))) / 2, atol=1e-6)
+    assert not np.allclose(std_net.predict_proba(X[te]), as_given.predict_proba(X[te]), atol=1e-3)
+    with pytest.raises(ConfigError, match="both centre and standardise"):
+        create_estimator("flow_ensemble", centre=["net"], standardise=["net", "svm"], **kwargs).fit(X, y, g)
+    with pytest.raises(ConfigError, match="standardise must list"):
+        create_estimator("flow_ensemble", standardise="net", **kwargs).fit(X, y, g)
+
+
 def test_extra_network_reads_its_own_view_so_one_network_can_vote_on_each_reading(monkeypatch):
     from microexp.motion import centre_composites
     from microexp.recognisers import create_estimator

@@ -77,3 +77,31 @@ def centre_composites(X: np.ndarray, channels: tuple[int, ...] = (0, 1)) -> np.n
     med = np.median(X[:, idx].reshape(len(X), len(idx), -1), axis=2)
     out[:, idx] += (0.5 - med)[:, :, None, None].astype(np.float32)
     return out
+
+
+#: Spread (root-mean-square deviation of u and v from 0.5) of a standardised composite: a round
+#: figure fixed a priori; the networks that read it normalise their first layer's output anyway.
+STANDARD_SPREAD = 0.125
+
+
+def standardise_composites(X: np.ndarray, channels: tuple[int, ...] = (0, 1),
+                           spread: float = STANDARD_SPREAD) -> np.ndarray:
+    """Decoded composites ``(N, C, S, S)`` centred as :func:`centre_composites` and then scaled
+    about 0.5 so that the root-mean-square deviation of each image's flow channels from 0.5 is
+    ``spread``; a copy, float32.
+
+    Min-max scaling sets each image's contrast by its two extreme pixels, so the same motion reads
+    strong in one composite and faint in another; after this every image carries the same motion
+    energy. One factor per image for u and v together keeps the direction of every flow vector as
+    the composite gives it, and the mirror convention (u → 1 − u) still holds. An image whose flow
+    channels are constant is only centred. Strain (channel 2) is left as it is.
+    """
+    if not float(spread) > 0:
+        raise DataError(f"spread must be a positive number, got {spread!r}")
+    out = centre_composites(X, channels)
+    idx = list(channels)
+    dev = out[:, idx] - 0.5
+    sd = np.sqrt(np.mean(np.square(dev.reshape(len(out), -1), dtype=np.float64), axis=1))
+    factor = np.where(sd > 0, float(spread) / np.where(sd > 0, sd, 1.0), 1.0).astype(np.float32)
+    out[:, idx] = 0.5 + dev * factor[:, None, None, None]
+    return out

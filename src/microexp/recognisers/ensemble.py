@@ -21,7 +21,9 @@ networks of ``frozen_nets``, for networks trained on centred flows, "extra": the
 ``extra_nets``) that read the flows with each image's zero-motion level moved to 0.5
 (:func:`~microexp.motion.centre_composites`) instead of as min-max scaled; the others (and
 ``probe_nets``) read them as they are. ``extra_nets=("ststnet",)`` with ``centre=("net",)`` trains
-the same network twice, once on each reading of the flows, as two votes.
+the same network twice, once on each reading of the flows, as two votes. ``standardise`` names votes
+(among the same) that read the flows centred and with every image's motion at one spread
+(:func:`~microexp.motion.standardise_composites`); a vote cannot be in both.
 ``net_extra_flows`` names a flow file (:mod:`microexp.datasets.flow_file`, e.g. the simulator's
 labelled flows, which hold no real subject) from which as many flows as the training fold has are
 drawn (without replacement, by the ensemble's seed) to join the trained network's training set only;
@@ -43,7 +45,7 @@ from ..augment.cgan import make_augmenter
 from ..datasets.flow_file import read_flow_file
 from ..errors import ConfigError
 from ..models.registry import register_model
-from ..motion import centre_composites
+from ..motion import centre_composites, standardise_composites
 from ..training.classifier import TorchClassifier
 from .model_selection import TunedSVM, with_mirrored_flows
 
@@ -78,7 +80,8 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
                  net_kwargs: dict | None = None, extra_nets: tuple = (), seed: int = 0,
                  threads: int | None = None, augmenter=None, net_init: str | None = None, swa_epochs: int = 0,
                  frozen_nets: tuple = (), frozen_weight: float | None = None, augment: str = "auto",
-                 probe_nets: tuple = (), centre: tuple = (), net_extra_flows: str | None = None):
+                 probe_nets: tuple = (), centre: tuple = (), net_extra_flows: str | None = None,
+                 standardise: tuple = ()):
         self.members = members
         self.epochs = epochs
         self.batch_size = batch_size
@@ -104,6 +107,7 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         self.probe_nets = probe_nets
         self.centre = centre
         self.net_extra_flows = net_extra_flows
+        self.standardise = standardise
 
     def watch(self, X) -> "FlowEnsemble":
         """Leak meter: after :meth:`fit`, ``epoch_probas_`` holds the ensemble's probabilities of
@@ -116,14 +120,21 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
     CENTRED_VOTES = ("net", "svm", "frozen", "extra")
 
     def _view(self, X: np.ndarray, vote: str) -> np.ndarray:
-        """The flows as ``vote`` reads them: centred when ``centre`` names it."""
+        """The flows as ``vote`` reads them: centred when ``centre`` names it, standardised when
+        ``standardise`` does."""
+        if vote in self.standardise:
+            return standardise_composites(X)
         return centre_composites(X) if vote in self.centre else X
 
     def fit(self, X, y, groups=None):
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=int)
-        unknown = sorted(set(self.centre) - set(self.CENTRED_VOTES))
-        if isinstance(self.centre, str) or unknown:
-            raise ConfigError(f"centre must list votes among {list(self.CENTRED_VOTES)}, got {self.centre!r}")
+        for option in ("centre", "standardise"):
+            votes = getattr(self, option)
+            if isinstance(votes, str) or set(votes) - set(self.CENTRED_VOTES):
+                raise ConfigError(f"{option} must list votes among {list(self.CENTRED_VOTES)}, got {votes!r}")
+        both = sorted(set(self.centre) & set(self.standardise))
+        if both:
+            raise ConfigError(f"votes {both} are named by both centre and standardise; each vote reads one view")
         if self.net_extra_flows and self.members < 1:
             raise ConfigError(f"net_extra_flows {self.net_extra_flows} joins the trained network's set, "
                               "but members is 0: no network is trained")

@@ -243,6 +243,30 @@ def test_centred_votes_read_centred_flows_and_saved_networks_read_them_as_they_a
             create_estimator("flow_ensemble", centre=bad, **kwargs).fit(X, y, g)
 
 
+def test_flow_view_trains_and_predicts_on_the_named_reading_of_the_flows(tmp_path):
+    from microexp.motion import centre_composites, standardise_composites
+    from microexp.recognisers.persistence import load_estimator, save_estimator
+
+    X, y, g = toy_flow()
+    X[: len(X) // 2, :2] += 0.3
+    te = g == "s1"
+    kwargs = dict(num_classes=3, seed=0, epochs=2, threads=1, tta_flip=True)
+    for view, transform in (("centred", centre_composites), ("standardised", standardise_composites)):
+        viewing = TorchClassifier("ststnet", flow_view=view, **kwargs).fit(X[~te], y[~te], g[~te])
+        on_view = TorchClassifier("ststnet", **kwargs).fit(transform(X[~te]), y[~te], g[~te])
+        np.testing.assert_allclose(viewing.predict_proba(X[te]), on_view.predict_proba(transform(X[te])), atol=1e-6)
+        np.testing.assert_allclose(viewing.embed(X[te]), on_view.embed(transform(X[te])), atol=1e-5)
+        assert not np.allclose(viewing.predict_proba(X[te]), on_view.predict_proba(X[te]), atol=1e-3)
+    again = load_estimator(tmp_path / "folder", save_estimator(viewing, tmp_path / "folder"))
+    assert again.flow_view == "standardised"  # a model folder keeps how its network reads flows
+    np.testing.assert_allclose(again.predict_proba(X[te]), viewing.predict_proba(X[te]), atol=1e-6)
+    with pytest.raises(ConfigError, match="unknown flow_view"):
+        TorchClassifier("ststnet", flow_view="centered", **kwargs).fit(X, y, g)
+    faces = np.zeros((6, 32, 32, 3), np.uint8)
+    with pytest.raises(ConfigError, match="reads flows"):
+        TorchClassifier("smallcnn", flow_view="centred", **kwargs).fit(faces, np.arange(6) % 3)
+
+
 def test_standardised_votes_read_standardised_flows_and_a_vote_reads_one_view():
     from microexp.motion import standardise_composites
     from microexp.recognisers import create_estimator

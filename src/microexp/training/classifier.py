@@ -16,6 +16,9 @@ it on one training fold:
   (stochastic weight averaging on a fixed schedule), BatchNorm statistics recomputed for them;
 * seeded, deterministic; whole folds preloaded as tensors; ``members`` > 1 trains a seed ensemble
   whose probabilities are averaged; ``tta_flip`` averages with the horizontally flipped input;
+* ``flow_view``: flows read "centred" (each image's zero-motion level at 0.5,
+  :func:`~microexp.motion.centre_composites`) or "standardised" (centred and at one spread,
+  :func:`~microexp.motion.standardise_composites`) instead of as given, in training and prediction alike;
 * auxiliary multi-label targets (``fit(..., aux=...)`` with ``aux_weight`` > 0, e.g. action units):
   a second head on the shared features, its masked BCE added to the loss (:mod:`.aux_targets`);
 * a *watch* for the leak meter: :meth:`TorchClassifier.watch` hands over inputs whose class
@@ -84,7 +87,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                  normalise: str = "channel", schedule: str | None = None, early_stopping: dict | None = None,
                  augmenter=None, members: int = 1, tta_flip: bool = False, threads: int | None = None,
                  device: str = "cpu", checkpoint_path: str | None = None, aux_weight: float = 0.0,
-                 init_weights: str | None = None, swa_epochs: int = 0):
+                 init_weights: str | None = None, swa_epochs: int = 0, flow_view: str | None = None):
         self.model_name = model_name
         self.num_classes = num_classes
         self.seed = seed
@@ -111,6 +114,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.aux_weight = aux_weight
         self.init_weights = init_weights
         self.swa_epochs = swa_epochs
+        self.flow_view = flow_view
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -143,6 +147,23 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def _normalise(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean_) / self.std_
 
+    #: What ``flow_view`` may name; None reads the flows as given.
+    FLOW_VIEWS = ("centred", "standardised")
+
+    def _view(self, X):
+        """``X`` as the network reads it: composites centred or standardised when ``flow_view`` says so."""
+        if self.flow_view is None or X is None:
+            return X
+        if self.flow_view not in self.FLOW_VIEWS:
+            raise ConfigError(f"unknown flow_view {self.flow_view!r}; choose one of {list(self.FLOW_VIEWS)} or null")
+        if self.input_kind != "flow":
+            raise ConfigError(f"flow_view {self.flow_view!r} reads flows, but {self.model_name!r} reads "
+                              f"{self.input_kind!r} inputs")
+        from ..motion import centre_composites, standardise_composites
+
+        X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else X
+        return centre_composites(X) if self.flow_view == "centred" else standardise_composites(X)
+
     def watch(self, X) -> "TorchClassifier":
         """Record the class probabilities of ``X`` after every epoch of the next :meth:`fit`
         (``epoch_probas_``: (epochs, N, classes), averaged over members like :meth:`predict_proba`).
@@ -155,13 +176,14 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         X, y = np.asarray(X), np.asarray(y, dtype=int)
         if len(y) != len(X):
             raise DataError(f"X has {len(X)} samples but y has {len(y)}")
+        X = self._view(X)
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         use_aux = aux is not None and self.aux_weight > 0
         if use_aux:
             aux = check_aux_targets(aux, len(y))
             if self.mixup_alpha > 0:
                 raise ConfigError("auxiliary targets cannot be combined with mixup")
-        watched = getattr(self, "_watched", None)
+        watched = self._view(getattr(self, "_watched", None))
         self._watched = None
         self.classes_ = np.arange(self.num_classes)
         with _threads(self.threads):
@@ -349,7 +371,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "models_"):
             raise ConfigError("TorchClassifier.predict called before fit")
         with _threads(self.threads):
-            return self._probabilities(self.models_, self._shrink(as_image_tensor(X)))
+            return self._probabilities(self.models_, self._shrink(as_image_tensor(self._view(X))))
 
     @torch.no_grad()
     def _probabilities(self, models, x: torch.Tensor) -> np.ndarray:
@@ -380,7 +402,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         model = self.models_[0].eval()
         if not hasattr(model, "features"):
             raise ConfigError(f"model {self.model_name!r} has no features method to embed with")
-        x = self._shrink(as_image_tensor(X))
+        x = self._shrink(as_image_tensor(self._view(X)))
         with _threads(self.threads):
             parts = [model.features(self._normalise(x[i:i + 256]).to(self.device)).cpu().numpy()
                      for i in range(0, len(x), 256)]

@@ -92,6 +92,13 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
         assert changed == {"members", "extra_nets", "centre"}, changed
         assert len(lever.model_kwargs["extra_nets"]) == 1 and lever.model_kwargs["centre"] == ["extra"]
         return
+    if lever.model == "flow_ensemble_centred_net":  # a lever on the registered best: its network's reading changed
+        base = EvaluationConfig.load(REPO / "configs" / "flow_ensemble_centred_net_megc2019.yaml")
+        changed = {k for k in {*lever.model_kwargs, *base.model_kwargs}
+                   if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}
+        assert changed == {"centre", "standardise"}, changed
+        assert lever.model_kwargs["centre"] == [] and lever.model_kwargs["standardise"] == ["net"]
+        return
     if lever.model_kwargs.get("centre") == ["net"] and path.stem != "centre_net":  # a lever on centre_net's best
         base = EvaluationConfig.load(REPO / "configs" / "levers" / "centre_net.yaml")
         changed = {k for k in {*lever.model_kwargs, *base.model_kwargs}
@@ -107,13 +114,16 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
 
 
 @pytest.mark.parametrize("path", CROPNET_LEVER_FILES, ids=lambda p: p.stem)
-def test_every_cropnet_setting_is_cropnet_with_only_its_start_changed(path):
+def test_every_cropnet_setting_is_cropnet_with_only_its_start_or_its_reading_changed(path):
     from microexp.pipeline.sim_pretrain import SimPretrainConfig
 
     setting = EvaluationConfig.load(path)
     base = EvaluationConfig.load(REPO / "configs" / "cropnet_megc2019.yaml")
     assert setting.model == base.model == "cropnet" and setting.model_kwargs == base.model_kwargs
     changed = {k for k in {*setting.trainer, *base.trainer} if setting.trainer.get(k) != base.trainer.get(k)}
+    if changed == {"flow_view"}:  # the input's reading, the one other change a setting may make
+        assert setting.trainer["flow_view"] == "centred"
+        return
     assert changed == {"init_weights"}, changed
     # the weights it starts from come from a pre-training of the same network at the same size
     pre = SimPretrainConfig.load(REPO / "configs" / "pretrain" / "sim_pretrain_cropnet.yaml")

@@ -59,7 +59,8 @@ NET_BUDGETS = {
 SIM_NET_WEIGHTS = Path(__file__).resolve().parents[1] / "resources" / "ststnet_sim.pt"
 #: Weights files a registered recogniser uses unless its settings name others (for run fingerprints).
 DEFAULT_WEIGHT_FILES = {name: {"frozen_nets": (str(SIM_NET_WEIGHTS),)}
-                        for name in ("flow_ensemble_sim", "flow_ensemble_centred", "flow_ensemble_centred_net")}
+                        for name in ("flow_ensemble_sim", "flow_ensemble_centred", "flow_ensemble_centred_net",
+                                     "flow_ensemble_standardised_net")}
 #: Softmax temperature turning the SVM's one-vs-rest decision values into probabilities.
 SVM_DECISION_TEMPERATURE = 1.0
 
@@ -305,3 +306,13 @@ def flow_ensemble_centred_net(**kwargs) -> FlowEnsemble:
     """:class:`FlowEnsemble` as :func:`flow_ensemble_sim`, only its trained network reading centred
     flows (``centre=("net",)``); the pixel SVM and the simulator's network read them as scaled."""
     return FlowEnsemble(**{**DEFAULT_WEIGHT_FILES["flow_ensemble_centred_net"], "centre": ("net",), **kwargs})
+
+
+@register_model("flow_ensemble_standardised_net", input_kind="flow", family="sklearn",
+                paper="flow_ensemble_sim with its trained STSTNet (Liong et al. 2019) reading standardised flows")
+def flow_ensemble_standardised_net(**kwargs) -> FlowEnsemble:
+    """:class:`FlowEnsemble` as :func:`flow_ensemble_centred_net`, its trained network reading the
+    flows centred and with every image's motion at one spread (``standardise=("net",)``,
+    :func:`~microexp.motion.standardise_composites`); the pixel SVM and the simulator's network read
+    them as scaled."""
+    return FlowEnsemble(**{**DEFAULT_WEIGHT_FILES["flow_ensemble_standardised_net"], "standardise": ("net",), **kwargs})

@@ -92,7 +92,7 @@ def test_every_lever_is_best_s_predecessor_with_one_thing_changed(path):
         assert changed == {"members", "extra_nets", "centre"}, changed
         assert len(lever.model_kwargs["extra_nets"]) == 1 and lever.model_kwargs["centre"] == ["extra"]
         return
-    if lever.model == "flow_ensemble_centred_net":  # a lever on the registered best: its network's reading changed
+    if lever.model == "flow_ensemble_centred_net":  # a lever on that registered best: its network's reading changed
         base = EvaluationConfig.load(REPO / "configs" / "flow_ensemble_centred_net_megc2019.yaml")
         changed = {k for k in {*lever.model_kwargs, *base.model_kwargs}
                    if lever.model_kwargs.get(k) != base.model_kwargs.get(k)}

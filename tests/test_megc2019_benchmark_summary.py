@@ -25,14 +25,14 @@ def test_fresh_seeds_and_the_paired_difference_with_the_previous_best(composite_
     import json
 
     bench = load_benchmark("megc2019")
-    assert bench.main(["--root", str(composite_fixture), "--models", "flow_ensemble_centred,flow_ensemble_centred_net",
+    assert bench.main(["--root", str(composite_fixture), "--models", "flow_ensemble_centred_net,flow_ensemble_standardised_net",
                        "--seed-list", "7,8", "--fast", "--out", str(tmp_path / "run")]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     best = summary["best"]
-    assert best["name"] == "flow_ensemble_centred_net" and best["seeds"] == [7, 8]
+    assert best["name"] == "flow_ensemble_standardised_net" and best["seeds"] == [7, 8]
     assert best["candidates_tried"] == len(best["candidates"]) == 20
     paired = best["minus_previous_best"]
-    assert paired["previous"] == "flow_ensemble_centred" and paired["seeds"] == 2 and paired["subjects"] == 9
-    previous = summary["models"]["flow_ensemble_centred"]
+    assert paired["previous"] == "flow_ensemble_centred_net" and paired["seeds"] == 2 and paired["subjects"] == 9
+    previous = summary["models"]["flow_ensemble_centred_net"]
     assert paired["uf1_difference"] == __import__("pytest").approx(best["uf1_mean"] - previous["uf1"], abs=2e-4)
-    assert (tmp_path / "run" / "runs" / "flow_ensemble_centred_net" / "seed8" / "predictions.csv").is_file()
+    assert (tmp_path / "run" / "runs" / "flow_ensemble_standardised_net" / "seed8" / "predictions.csv").is_file()

@@ -217,8 +217,9 @@ def test_the_packaged_simulator_network_is_best_s_third_vote():
     state = torch.load(SIM_NET_WEIGHTS, weights_only=True)
     assert len(state["members"]) == 1 and state["mean"].shape == (1, 3, 1, 1)
     est = create_estimator("best", num_classes=3, seed=0, epochs=1, threads=1)
-    assert BEST_MODEL == "flow_ensemble_centred_net" and list(est.frozen_nets) == [str(SIM_NET_WEIGHTS)]
-    assert list(est.centre) == ["net"]  # the trained network reads centred flows; the SVM and the simulator's as they are
+    assert BEST_MODEL == "flow_ensemble_standardised_net" and list(est.frozen_nets) == [str(SIM_NET_WEIGHTS)]
+    # the trained network reads standardised flows; the SVM and the simulator's network the flows as they are
+    assert list(est.standardise) == ["net"] and not list(est.centre)
     X, y, g = _flows()
     est.fit(X, y, g)
     assert len(est.frozen_nets_) == 1

@@ -22,7 +22,7 @@ RECOGNISER_MODULES: tuple[str, ...] = (
 )
 #: The recogniser ``--model best`` runs: the best honest-LOSO model of benchmarks/megc2019.py on
 #: the MEGC2019 composite (see docs/models.md).
-BEST_MODEL = "flow_ensemble_centred_net"
+BEST_MODEL = "flow_ensemble_standardised_net"
 _registry.ALIASES.setdefault("best", BEST_MODEL)
 _loaded = False
 

@@ -105,3 +105,7 @@ def standardise_composites(X: np.ndarray, channels: tuple[int, ...] = (0, 1),
     factor = np.where(sd > 0, float(spread) / np.where(sd > 0, sd, 1.0), 1.0).astype(np.float32)
     out[:, idx] = 0.5 + dev * factor[:, None, None, None]
     return out
+
+
+#: The readings of decoded composites other than as given, by name (``flow_view``, ensemble votes).
+COMPOSITE_VIEWS = {"centred": centre_composites, "standardised": standardise_composites}

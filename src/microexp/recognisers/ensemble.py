@@ -45,7 +45,7 @@ from ..augment.cgan import make_augmenter
 from ..datasets.flow_file import read_flow_file
 from ..errors import ConfigError
 from ..models.registry import register_model
-from ..motion import centre_composites, standardise_composites
+from ..motion import COMPOSITE_VIEWS
 from ..training.classifier import TorchClassifier
 from .model_selection import TunedSVM, with_mirrored_flows
 
@@ -124,8 +124,8 @@ class FlowEnsemble(ClassifierMixin, BaseEstimator):
         """The flows as ``vote`` reads them: centred when ``centre`` names it, standardised when
         ``standardise`` does."""
         if vote in self.standardise:
-            return standardise_composites(X)
-        return centre_composites(X) if vote in self.centre else X
+            return COMPOSITE_VIEWS["standardised"](X)
+        return COMPOSITE_VIEWS["centred"](X) if vote in self.centre else X
 
     def fit(self, X, y, groups=None):
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=int)

@@ -147,22 +147,19 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def _normalise(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean_) / self.std_
 
-    #: What ``flow_view`` may name; None reads the flows as given.
-    FLOW_VIEWS = ("centred", "standardised")
-
     def _view(self, X):
         """``X`` as the network reads it: composites centred or standardised when ``flow_view`` says so."""
         if self.flow_view is None or X is None:
             return X
-        if self.flow_view not in self.FLOW_VIEWS:
-            raise ConfigError(f"unknown flow_view {self.flow_view!r}; choose one of {list(self.FLOW_VIEWS)} or null")
+        from ..motion import COMPOSITE_VIEWS
+
+        if self.flow_view not in COMPOSITE_VIEWS:
+            raise ConfigError(f"unknown flow_view {self.flow_view!r}; choose one of {list(COMPOSITE_VIEWS)} or null")
         if self.input_kind != "flow":
             raise ConfigError(f"flow_view {self.flow_view!r} reads flows, but {self.model_name!r} reads "
                               f"{self.input_kind!r} inputs")
-        from ..motion import centre_composites, standardise_composites
-
         X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else X
-        return centre_composites(X) if self.flow_view == "centred" else standardise_composites(X)
+        return COMPOSITE_VIEWS[self.flow_view](X)
 
     def watch(self, X) -> "TorchClassifier":
         """Record the class probabilities of ``X`` after every epoch of the next :meth:`fit`
